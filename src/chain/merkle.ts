@@ -1,0 +1,84 @@
+import { sha256 } from './hash.js';
+
+/**
+ * RFC 6962 Merkle tree hash: leaf = sha256(0x00 || data), node = sha256(0x01 || l || r),
+ * the split at the largest power of two below n. The empty tree hashes to sha256("").
+ */
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+export function leafHash(data: Uint8Array): Buffer {
+  return sha256(Buffer.concat([LEAF, data]));
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return sha256(Buffer.concat([NODE, left, right]));
+}
+
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function rootOfLeaves(leaves: Buffer[], lo: number, hi: number): Buffer {
+  const n = hi - lo;
+  if (n === 1) return leaves[lo]!;
+  const k = splitPoint(n);
+  return nodeHash(rootOfLeaves(leaves, lo, lo + k), rootOfLeaves(leaves, lo + k, hi));
+}
+
+/** Merkle tree hash over already-hashed leaves. */
+export function rootFromLeafHashes(leaves: Buffer[]): Buffer {
+  if (leaves.length === 0) return sha256(Buffer.alloc(0));
+  return rootOfLeaves(leaves, 0, leaves.length);
+}
+
+export function merkleRoot(items: Uint8Array[]): Buffer {
+  return rootFromLeafHashes(items.map(leafHash));
+}
+
+/** Audit path of leaf `index` (RFC 6962 §2.1.1), leaf side first. */
+export function auditPath(leaves: Buffer[], index: number): Buffer[] {
+  if (index < 0 || index >= leaves.length) throw new RangeError('leaf index out of range');
+  const path: Buffer[] = [];
+  const walk = (lo: number, hi: number): void => {
+    const n = hi - lo;
+    if (n === 1) return;
+    const k = splitPoint(n);
+    if (index < lo + k) {
+      walk(lo, lo + k);
+      path.push(rootOfLeaves(leaves, lo + k, hi));
+    } else {
+      walk(lo + k, hi);
+      path.push(rootOfLeaves(leaves, lo, lo + k));
+    }
+  };
+  walk(0, leaves.length);
+  return path;
+}
+
+/** Recomputes the root from a leaf hash and its audit path (RFC 9162 §2.1.3.2). */
+export function rootFromPath(leaf: Uint8Array, index: number, treeSize: number, path: Uint8Array[]): Buffer | null {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize) || index < 0 || index >= treeSize) return null;
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = Buffer.from(leaf);
+  for (const p of path) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r : null;
+}

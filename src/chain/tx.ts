@@ -1,0 +1,33 @@
+import { canonicalBytes } from './jcs.js';
+import { sha256, sha256Hex } from './hash.js';
+import { sign, verify } from './ed25519.js';
+import type { DecodedTx, Tx, TxBody } from './types.js';
+
+/** The signed body of a tx: everything but `sig` (the signature never signs itself). */
+export function txBody(tx: TxBody): TxBody {
+  return { chainId: tx.chainId, type: tx.type, from: tx.from, nonce: tx.nonce, payload: tx.payload };
+}
+
+/** SPEC §3: hash = sha256(UTF-8(JCS({chainId, type, from, nonce, payload}))). */
+export function txHashBytes(tx: TxBody): Buffer {
+  return sha256(canonicalBytes(txBody(tx)));
+}
+
+export function txHash(tx: TxBody): string {
+  return txHashBytes(tx).toString('hex');
+}
+
+export function signTx(body: TxBody, secretKey: string): Tx {
+  const b = txBody(body);
+  return { ...b, sig: sign(secretKey, txHashBytes(b)) };
+}
+
+/** Decodes an already shape-validated tx: computes its hash and wire bytes once. */
+export function decodeTx(tx: Tx): DecodedTx {
+  const wire = canonicalBytes(tx);
+  return { tx, hash: sha256Hex(canonicalBytes(txBody(tx))), wire };
+}
+
+export function verifyTxSig(d: DecodedTx): boolean {
+  return verify(d.tx.from, Buffer.from(d.hash, 'hex'), d.tx.sig);
+}

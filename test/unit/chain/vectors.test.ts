@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalize } from '../../../src/chain/jcs.js';
+import { txHash, signTx, decodeTx, verifyTxSig } from '../../../src/chain/tx.js';
+import { publicKeyOf, verify, verifyStrictNoble, checkPublicKey } from '../../../src/chain/ed25519.js';
+import { auditPath, leafHash, rootFromLeafHashes, rootFromPath } from '../../../src/chain/merkle.js';
+import { blockHash, precommitSignBytes, validatorsHash } from '../../../src/chain/block.js';
+import { canonicalBytes } from '../../../src/chain/jcs.js';
+import { loadVector } from '../../support/vectors.js';
+import type { Tx } from '../../../src/chain/types.js';
+
+describe('signing vectors (SPEC §3)', () => {
+  const v = loadVector('signing.json');
+  for (const [i, c] of (v.cases as any[]).entries()) {
+    it(`case ${i} ${c.body.type}: canonical bytes, hash, signature, wire`, () => {
+      expect(publicKeyOf(c.secretKey)).toBe(c.account);
+      expect(canonicalize(c.body)).toBe(c.canonical);
+      expect(txHash(c.body)).toBe(c.hash);
+      const signed = signTx(c.body, c.secretKey);
+      expect(signed.sig).toBe(c.sig);
+      expect(signed).toEqual(c.wire);
+      expect(verifyTxSig(decodeTx(c.wire as Tx))).toBe(true);
+    });
+  }
+});
+
+describe('merkle vectors (RFC 6962)', () => {
+  const v = loadVector('merkle.json');
+  const leaves = (v.txs as Tx[]).map((t) => leafHash(canonicalBytes(t)));
+  for (const tree of v.trees as any[]) {
+    it(`tree of ${tree.treeSize}: root and every audit path`, () => {
+      const ls = leaves.slice(0, tree.treeSize);
+      expect(rootFromLeafHashes(ls).toString('hex')).toBe(tree.root);
+      tree.paths.forEach((p: string[], i: number) => {
+        expect(auditPath(ls, i).map((b) => b.toString('hex'))).toEqual(p);
+        const r = rootFromPath(ls[i]!, i, tree.treeSize, p.map((h) => Buffer.from(h, 'hex')));
+        expect(r?.toString('hex')).toBe(tree.root);
+      });
+    });
+  }
+  it('a path checked at the wrong index or size does not give the root', () => {
+    const ls = leaves.slice(0, 5);
+    const p = auditPath(ls, 2);
+    expect(rootFromPath(ls[2]!, 3, 5, p)?.toString('hex')).not.toBe(rootFromLeafHashes(ls).toString('hex'));
+    expect(rootFromPath(ls[2]!, 2, 4, p)).toBeNull();
+    expect(rootFromPath(ls[2]!, 5, 5, p)).toBeNull();
+  });
+});
+
+describe('block vectors (SPEC §4)', () => {
+  const v = loadVector('block.json');
+  it('block hash = sha256(JCS(header))', () => {
+    expect(blockHash(v.header)).toBe(v.blockHash);
+  });
+  it('precommit hash and signature', () => {
+    const bytes = precommitSignBytes(v.precommit.chainId, v.precommit.height, v.precommit.round, v.precommit.blockHash);
+    expect(bytes.toString('hex')).toBe(v.precommitHash);
+    expect(publicKeyOf(v.authority.secretKey)).toBe(v.authority.account);
+    expect(verify(v.authority.account, bytes, v.signature)).toBe(true);
+  });
+  it('validatorsHash of the single authority', () => {
+    expect(validatorsHash([v.authority.account])).toBe(v.header.validatorsHash);
+  });
+});
+
+describe('ed25519 edge vectors', () => {
+  const v = loadVector('ed25519-edge.json');
+  for (const c of v.cases as any[]) {
+    it(c.name, () => {
+      const msg = Buffer.from(c.hash, 'hex');
+      expect(verifyStrictNoble(c.account, msg, c.sig)).toBe(c.valid);
+      if (c.keyMustBeRefused) {
+        expect(checkPublicKey(c.account)).not.toBeNull();
+      } else {
+        expect(checkPublicKey(c.account)).toBeNull();
+        // For keys the chain accepts, node:crypto must give the strict verdict.
+        expect(verify(c.account, msg, c.sig)).toBe(c.valid);
+      }
+    });
+  }
+  it('node:crypto alone accepts the small-order forgery: why keys are checked on entry', () => {
+    const c = (v.cases as any[]).find((x) => x.name.startsWith('small-order'));
+    expect(verify(c.account, Buffer.from(c.hash, 'hex'), c.sig)).toBe(true);
+  });
+});
