@@ -1,0 +1,162 @@
+import { Level } from 'level';
+import type { Authority, Block, Commit, Header, Receipt, Tx } from '../chain/types.js';
+import type { StateValue, StateWrites, TxResult } from '../chain/state/interface.js';
+import * as K from './keys.js';
+import { indexOps, type BatchOp } from './indexer.js';
+
+export interface StoredBlock {
+  hash: string;
+  header: Header;
+  txs: Tx[];
+}
+
+export interface Head {
+  height: number;
+  hash: string;
+}
+
+/** Everything one final block changes, written in a single synced LevelDB batch. */
+export interface BlockCommit {
+  block: Block;
+  hash: string;
+  commit: Commit;
+  txHashes: string[];
+  results: TxResult[];
+  writes: StateWrites;
+  /** The set that signs the next block, when this block changed it. */
+  nextAuthorities: Authority[] | null;
+}
+
+export class StoreError extends Error {
+  constructor(readonly code: 'locked' | 'corrupt' | 'io', message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/**
+ * The node's LevelDB: blocks, commits, receipts, tx locations, world state and query
+ * indexes. All chain writes go through `commitBlock` (one atomic, synced batch), so a
+ * node killed at any instant restarts at its last committed block with state intact.
+ */
+export class ChainStore {
+  private constructor(private readonly db: Level<string, string>) {}
+
+  static async open(dir: string): Promise<ChainStore> {
+    const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(cause?.message ?? '')) {
+        throw new StoreError('locked', `data directory ${dir} is locked: another medledger process is using it`);
+      }
+      if (cause?.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(cause?.message ?? '')) {
+        throw new StoreError('corrupt', `data directory ${dir} is corrupt: ${cause?.message ?? ''}`);
+      }
+      throw new StoreError('io', `cannot open data directory ${dir}: ${cause?.message ?? (err as Error).message}`);
+    }
+    return new ChainStore(db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const v = await this.db.get(key);
+    if (v === undefined) return undefined;
+    try {
+      return JSON.parse(v) as T;
+    } catch {
+      throw new StoreError('corrupt', `stored value at ${key} is not valid JSON`);
+    }
+  }
+
+  head(): Promise<Head | undefined> {
+    return this.getJson<Head>(K.HEAD);
+  }
+
+  getBlock(height: number): Promise<StoredBlock | undefined> {
+    return this.getJson<StoredBlock>(K.blockKey(height));
+  }
+
+  async getBlockByHash(hash: string): Promise<StoredBlock | undefined> {
+    const h = await this.getJson<number>(K.blockHashKey(hash));
+    return h === undefined ? undefined : this.getBlock(h);
+  }
+
+  getCommit(height: number): Promise<Commit | undefined> {
+    return this.getJson<Commit>(K.commitKey(height));
+  }
+
+  getReceipts(height: number): Promise<Receipt[] | undefined> {
+    return this.getJson<Receipt[]>(K.receiptsKey(height));
+  }
+
+  getTxLocation(hash: string): Promise<{ height: number; index: number } | undefined> {
+    return this.getJson(K.txKey(hash));
+  }
+
+  /** Every world-state entry, for the in-memory state the executor reads. */
+  async loadState(): Promise<Map<string, StateValue>> {
+    const state = new Map<string, StateValue>();
+    for await (const [k, v] of this.db.iterator({ gte: K.STATE_PREFIX, lt: K.prefixEnd(K.STATE_PREFIX) })) {
+      state.set(k.slice(K.STATE_PREFIX.length), JSON.parse(v) as StateValue);
+    }
+    return state;
+  }
+
+  /** Blocks that changed the authority set, oldest first, with the set signing the next block. */
+  async validatorChanges(upTo: number): Promise<Array<{ height: number; authorities: Authority[] }>> {
+    const out: Array<{ height: number; authorities: Authority[] }> = [];
+    for await (const [k, v] of this.db.iterator({ gte: K.VALIDATOR_CHANGE_PREFIX, lte: K.validatorChangeKey(upTo) })) {
+      out.push({ height: parseInt(k.slice(K.VALIDATOR_CHANGE_PREFIX.length), 16), authorities: JSON.parse(v) as Authority[] });
+    }
+    return out;
+  }
+
+  /** Writes the genesis block and state. Refuses when a chain is already here. */
+  async initGenesis(header: Header, hash: string, writes: StateWrites): Promise<void> {
+    if (await this.head()) throw new StoreError('io', 'a chain already exists in this data directory');
+    const ops: BatchOp[] = [
+      { type: 'put', key: K.blockKey(0), value: JSON.stringify({ hash, header, txs: [] }) },
+      { type: 'put', key: K.commitKey(0), value: JSON.stringify({ height: 0, round: 0, blockHash: hash, signatures: [] }) },
+      { type: 'put', key: K.receiptsKey(0), value: '[]' },
+      { type: 'put', key: K.blockHashKey(hash), value: '0' },
+      { type: 'put', key: K.HEAD, value: JSON.stringify({ height: 0, hash }) },
+    ];
+    for (const [k, v] of writes) if (v !== null) ops.push({ type: 'put', key: K.stateKey(k), value: JSON.stringify(v) });
+    await this.db.batch(ops, { sync: true });
+  }
+
+  /** The one write path for a final block: block, commit, receipts, state and indexes, atomically. */
+  async commitBlock(c: BlockCommit): Promise<void> {
+    const h = c.block.header.height;
+    const ops: BatchOp[] = [
+      { type: 'put', key: K.blockKey(h), value: JSON.stringify({ hash: c.hash, header: c.block.header, txs: c.block.txs }) },
+      { type: 'put', key: K.commitKey(h), value: JSON.stringify(c.commit) },
+      { type: 'put', key: K.receiptsKey(h), value: JSON.stringify(c.results.map((r) => r.receipt)) },
+      { type: 'put', key: K.blockHashKey(c.hash), value: String(h) },
+      { type: 'put', key: K.HEAD, value: JSON.stringify({ height: h, hash: c.hash }) },
+    ];
+    c.txHashes.forEach((txHash, index) => ops.push({ type: 'put', key: K.txKey(txHash), value: JSON.stringify({ height: h, index }) }));
+    for (const [k, v] of c.writes) {
+      ops.push(v === null ? { type: 'del', key: K.stateKey(k) } : { type: 'put', key: K.stateKey(k), value: JSON.stringify(v) });
+    }
+    if (c.nextAuthorities) ops.push({ type: 'put', key: K.validatorChangeKey(h), value: JSON.stringify(c.nextAuthorities) });
+    c.results.forEach((r, index) => indexOps(ops, r.events, h, index));
+    await this.db.batch(ops, { sync: true });
+  }
+
+  /** Keys and values of one range, in order or reversed, for the paged index queries. */
+  async range(opts: { gt?: string; gte?: string; lt?: string; lte?: string; reverse?: boolean; limit: number }): Promise<Array<[string, string]>> {
+    const out: Array<[string, string]> = [];
+    for await (const entry of this.db.iterator(opts)) out.push(entry);
+    return out;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.db.get(key);
+  }
+}
