@@ -63,7 +63,7 @@ export function rootFromPath(leaf: Uint8Array, index: number, treeSize: number, 
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize) || index < 0 || index >= treeSize) return null;
   let fn = index;
   let sn = treeSize - 1;
-  let r = Buffer.from(leaf);
+  let r: Buffer = Buffer.from(leaf);
   for (const p of path) {
     if (sn === 0) return null;
     if (fn % 2 === 1 || fn === sn) {

@@ -72,6 +72,12 @@ export interface ReadEnv {
   readonly tx: Tx;
   readonly hash: string;
   readonly sender: AccountState;
+  /**
+   * The authority set that signs the block being executed, as of block start (changes
+   * made earlier in the same block take effect from the next block). At admission: the
+   * head state's set. Set by the StateMachine; when absent, handlers read `authorities`.
+   */
+  readonly blockAuthorities?: readonly Authority[];
   get(key: string): StateValue | undefined;
 }
 
@@ -93,6 +99,12 @@ export interface TxHandler<P = any> {
   readonly type: TxType;
   readonly payloadSchema: Record<string, unknown>;
   readonly roles: readonly Role[];
+  /**
+   * Shape rules JSON Schema expresses badly (cross-field rules, key validity), run at the
+   * edge right after `payloadSchema` passes. Throws ParamError naming the field
+   * (`tx.payload.<field>`); no state access.
+   */
+  checkShape?(payload: P): void;
   admit?(env: ReadEnv, payload: P): void;
   execute(env: TxEnv, payload: P): void;
 }

@@ -1,0 +1,156 @@
+/**
+ * Consensus message bytes: what each message signs, sign/verify helpers, the strict
+ * validator for each inbound message (the wire codec is JSON; these turn a parsed
+ * `unknown` into a typed message or throw), and the commit certificate check.
+ */
+import { precommitSignBytes } from '../chain/block.js';
+import { sign, verify } from '../chain/ed25519.js';
+import { sha256 } from '../chain/hash.js';
+import { canonicalBytes } from '../chain/jcs.js';
+import type { Commit } from '../chain/types.js';
+import { isHex } from '../util/hex.js';
+import { quorumSize } from './round-state.js';
+import type { Proposal, Vote } from './types.js';
+
+/** Rounds are int32 on the wire, as in CometBFT. */
+export const MAX_ROUND = 0x7fffffff;
+
+type VoteFields = Pick<Vote, 'type' | 'height' | 'round' | 'blockHash'>;
+type ProposalFields = Pick<Proposal, 'height' | 'round' | 'polRound' | 'blockHash'>;
+
+/**
+ * sha256(JCS({chainId, height, round, type, blockHash})). A non-nil precommit is exactly
+ * `precommitSignBytes` (SPEC §4, what commit certificates hold); nil votes sign JSON null.
+ */
+export function voteSignBytes(chainId: string, v: VoteFields): Buffer {
+  if (v.type === 'precommit' && v.blockHash !== null) return precommitSignBytes(chainId, v.height, v.round, v.blockHash);
+  return sha256(canonicalBytes({ chainId, height: v.height, round: v.round, type: v.type, blockHash: v.blockHash }));
+}
+
+/** sha256(JCS({chainId, height, round, type:"proposal", polRound, blockHash})). */
+export function proposalSignBytes(chainId: string, p: ProposalFields): Buffer {
+  return sha256(canonicalBytes({ chainId, height: p.height, round: p.round, type: 'proposal', polRound: p.polRound, blockHash: p.blockHash }));
+}
+
+/** Signs `vote` (its `sig` is ignored) with the validator's 64-hex secret seed. */
+export function signVote(chainId: string, vote: Omit<Vote, 'sig'> & { sig?: string }, secretKey: string): Vote {
+  const v: Vote = { type: vote.type, height: vote.height, round: vote.round, blockHash: vote.blockHash, validator: vote.validator, sig: '' };
+  v.sig = sign(secretKey, voteSignBytes(chainId, v));
+  return v;
+}
+
+export function verifyVote(chainId: string, vote: Vote): boolean {
+  return verify(vote.validator, voteSignBytes(chainId, vote), vote.sig);
+}
+
+/** Signs `proposal` (its `sig` is ignored). The block is bound through `blockHash` only. */
+export function signProposal(chainId: string, proposal: Omit<Proposal, 'sig'> & { sig?: string }, secretKey: string): Proposal {
+  const p: Proposal = {
+    height: proposal.height, round: proposal.round, polRound: proposal.polRound,
+    block: proposal.block, blockHash: proposal.blockHash, proposer: proposal.proposer, sig: '',
+  };
+  p.sig = sign(secretKey, proposalSignBytes(chainId, p));
+  return p;
+}
+
+export function verifyProposal(chainId: string, proposal: Proposal): boolean {
+  return verify(proposal.proposer, proposalSignBytes(chainId, proposal), proposal.sig);
+}
+
+/**
+ * Why `commit` does not finalise `blockHash` for the authority set `validators`, or null
+ * when it does: at least floor(2n/3)+1 distinct authorities of the set, each with a valid
+ * precommit signature for (height, round, blockHash). `verifySig` is injectable for tests.
+ */
+export function checkCommit(
+  chainId: string,
+  commit: Commit,
+  blockHash: string,
+  validators: readonly string[],
+  verifySig: (account: string, message: Uint8Array, sig: string) => boolean = verify,
+): string | null {
+  if (commit.blockHash !== blockHash) return 'certificate is for another block';
+  const set = new Set(validators);
+  const seen = new Set<string>();
+  const bytes = precommitSignBytes(chainId, commit.height, commit.round, blockHash);
+  for (const s of commit.signatures) {
+    if (!set.has(s.validator)) return `signer ${s.validator} is not an authority of this height`;
+    if (seen.has(s.validator)) return `signer ${s.validator} appears twice`;
+    if (!verifySig(s.validator, bytes, s.sig)) return `bad precommit signature from ${s.validator}`;
+    seen.add(s.validator);
+  }
+  const q = quorumSize(validators.length);
+  return seen.size >= q ? null : `only ${seen.size} precommits, ${q} needed`;
+}
+
+/** A malformed consensus message; `field` names the offending field (e.g. `vote.round`). */
+export class ConsensusMessageError extends Error {
+  constructor(readonly field: string, readonly problem: string) {
+    super(`${field}: ${problem}`);
+    this.name = 'ConsensusMessageError';
+  }
+}
+
+function fail(field: string, problem: string): never {
+  throw new ConsensusMessageError(field, problem);
+}
+
+function plainObject(raw: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  // Rule: a JSON object (not null, not an array), with exactly the known fields.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(field, 'must be an object');
+  const obj = raw as Record<string, unknown>;
+  for (const k of Object.keys(obj)) if (!keys.includes(k)) fail(`${field}.${k}`, 'unexpected field');
+  for (const k of keys) if (!(k in obj)) fail(`${field}.${k}`, 'missing');
+  return obj;
+}
+
+function int(obj: Record<string, unknown>, k: string, field: string, min: number, max: number): number {
+  const v = obj[k];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) fail(`${field}.${k}`, `must be an integer in [${min}, ${max}]`);
+  return v;
+}
+
+function hex(obj: Record<string, unknown>, k: string, field: string, bytes: number): string {
+  const v = obj[k];
+  if (!isHex(v, bytes)) fail(`${field}.${k}`, `must be ${bytes * 2} lowercase hex characters`);
+  return v;
+}
+
+const VOTE_KEYS = ['type', 'height', 'round', 'blockHash', 'validator', 'sig'] as const;
+const PROPOSAL_KEYS = ['height', 'round', 'polRound', 'block', 'blockHash', 'proposer', 'sig'] as const;
+
+/** Shape check of an inbound vote; returns a fresh, typed copy. Signature not checked. */
+export function validateVoteMessage(raw: unknown): Vote {
+  const o = plainObject(raw, 'vote', VOTE_KEYS);
+  // Rule: type is prevote or precommit.
+  if (o.type !== 'prevote' && o.type !== 'precommit') fail('vote.type', 'must be "prevote" or "precommit"');
+  // Rule: height >= 1 (height 0 is genesis, never voted on); round in [0, MAX_ROUND].
+  const height = int(o, 'height', 'vote', 1, Number.MAX_SAFE_INTEGER);
+  const round = int(o, 'round', 'vote', 0, MAX_ROUND);
+  // Rule: blockHash is null (nil) or 64 hex.
+  if (o.blockHash !== null && !isHex(o.blockHash, 32)) fail('vote.blockHash', 'must be null or 64 lowercase hex characters');
+  const validator = hex(o, 'validator', 'vote', 32);
+  const sig = hex(o, 'sig', 'vote', 64);
+  return { type: o.type, height, round, blockHash: o.blockHash as string | null, validator, sig };
+}
+
+/**
+ * Shape check of an inbound proposal; returns a fresh, typed copy (the block object is
+ * passed through: its content and hash are the host's to validate). Signature not checked.
+ */
+export function validateProposalMessage(raw: unknown): Proposal {
+  const o = plainObject(raw, 'proposal', PROPOSAL_KEYS);
+  const height = int(o, 'height', 'proposal', 1, Number.MAX_SAFE_INTEGER);
+  const round = int(o, 'round', 'proposal', 0, MAX_ROUND);
+  // Rule: polRound is -1 (no proof-of-lock) or an earlier round of the same height.
+  const polRound = int(o, 'polRound', 'proposal', -1, MAX_ROUND);
+  if (polRound >= round) fail('proposal.polRound', 'must be -1 or below round');
+  // Rule: block is {header: object, txs: array}; deeper checks belong to block validation.
+  const block = plainObject(o.block, 'proposal.block', ['header', 'txs']);
+  if (typeof block.header !== 'object' || block.header === null || Array.isArray(block.header)) fail('proposal.block.header', 'must be an object');
+  if (!Array.isArray(block.txs)) fail('proposal.block.txs', 'must be an array');
+  const blockHash = hex(o, 'blockHash', 'proposal', 32);
+  const proposer = hex(o, 'proposer', 'proposal', 32);
+  const sig = hex(o, 'sig', 'proposal', 64);
+  return { height, round, polRound, block: o.block as Proposal['block'], blockHash, proposer, sig };
+}

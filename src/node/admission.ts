@@ -1,0 +1,37 @@
+import { decodeTx, verifyTxSig } from '../chain/tx.js';
+import type { DecodedTx, Tx } from '../chain/types.js';
+import type { Mempool } from '../chain/mempool.js';
+import type { StateMachine } from '../chain/state/index.js';
+import { getAccount } from '../chain/state/keys.js';
+import { AppError } from '../util/errors.js';
+import type { ChainService } from './chain-service.js';
+
+export type TxValidator = (raw: unknown) => Tx;
+
+/**
+ * Admission of one tx from outside (RPC or gossip), SPEC §3 in order: shape and size,
+ * chain id, signature, sender registered and not revoked, role and state rules, then
+ * nonce and mempool limits. Throws ParamError / AppError; on success the tx is pending.
+ */
+export class TxAdmission {
+  constructor(
+    private readonly chain: ChainService,
+    private readonly mempool: Mempool,
+    private readonly machine: StateMachine,
+    private readonly validateTx: TxValidator,
+  ) {}
+
+  admit(raw: unknown): DecodedTx {
+    const d = decodeTx(this.validateTx(raw));
+    const chainId = this.chain.genesis.chainId;
+    if (d.tx.chainId !== chainId) throw new AppError('wrong_chain', `tx is for chain "${d.tx.chainId}", this node runs "${chainId}"`);
+    if (this.mempool.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });
+    if (!verifyTxSig(d)) throw new AppError('bad_signature', 'signature does not verify for tx.from over sha256(JCS(body))');
+    const state = this.chain.stateReader;
+    const head = this.chain.head;
+    this.machine.admit(state, d, { chainId, height: head.height + 1, time: Math.max(Date.now(), head.header.time + 1) });
+    const account = getAccount(state, d.tx.from)!;
+    this.mempool.add(d, account.nonce);
+    return d;
+  }
+}

@@ -1,0 +1,165 @@
+import { txHash } from '../chain/tx.js';
+import type { Authority, Commit, Receipt } from '../chain/types.js';
+import type { Mempool } from '../chain/mempool.js';
+import { getAccount } from '../chain/state/keys.js';
+import type { AccountView, BlockView, HealthBody, NodeApi, NodeInfo, SendTxResult, TxView, ValidatorsView } from '../rpc/interface.js';
+import type { ChainStore, StoredBlock } from '../storage/store.js';
+import { AppError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import type { ChainService } from './chain-service.js';
+import type { TxAdmission } from './admission.js';
+import type { Network } from '../p2p/interface.js';
+
+export interface NodeApiDeps {
+  chain: ChainService;
+  store: ChainStore;
+  mempool: Mempool;
+  admission: TxAdmission;
+  network: Network | null;
+  authority: string | null;
+  org: string;
+  /** Publishes an admitted tx to peers. */
+  gossipTx: (raw: unknown) => void;
+  syncing: () => boolean;
+  lastCommitTime: () => number;
+  consensusRound: () => number;
+  waitTimeoutMs?: number;
+}
+
+const WAIT_TIMEOUT_MS = 30_000;
+
+type Waiter = { resolve: (r: { height: number; receipt: Receipt }) => void };
+
+/** The NodeApi the RPC chain methods call (SPEC §5 result shapes). */
+export class NodeApiImpl implements NodeApi {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private blocksCommitted = 0;
+  private txsCommitted = 0;
+
+  constructor(private readonly d: NodeApiDeps) {
+    d.chain.onCommit((e) => {
+      this.blocksCommitted++;
+      this.txsCommitted += e.decoded.length;
+      e.decoded.forEach((tx, i) => {
+        const ws = this.waiters.get(tx.hash);
+        if (!ws) return;
+        this.waiters.delete(tx.hash);
+        for (const w of ws) w.resolve({ height: e.block.header.height, receipt: e.result.results[i]!.receipt });
+      });
+    });
+  }
+
+  async nodeInfo(): Promise<NodeInfo> {
+    return {
+      chainId: this.d.chain.genesis.chainId, nodeId: this.d.network?.peerId ?? '', org: this.d.org, version: VERSION,
+      height: this.d.chain.head.height, peers: this.d.network?.connectedPeers() ?? [], authority: this.d.authority,
+    };
+  }
+
+  async chainHead() {
+    const h = this.d.chain.head;
+    return { hash: h.hash, header: h.header };
+  }
+
+  async getBlock(q: { height: number } | { hash: string }): Promise<BlockView> {
+    const b = 'height' in q ? await this.d.store.getBlock(q.height) : await this.d.store.getBlockByHash(q.hash);
+    if (!b) throw new AppError('not_found', 'height' in q ? `no block at height ${q.height}` : `no block with hash ${q.hash}`);
+    return { hash: b.hash, header: b.header, txs: b.txs.map((tx) => ({ hash: txHash(tx), tx })), commit: (await this.commitOf(b))! };
+  }
+
+  private async commitOf(b: StoredBlock): Promise<Commit | undefined> {
+    return this.d.store.getCommit(b.header.height);
+  }
+
+  async getTx(hash: string): Promise<TxView> {
+    const pending = this.d.mempool.get(hash);
+    if (pending) return { hash, tx: pending.tx, pending: true, height: null, receipt: null };
+    const loc = await this.d.store.getTxLocation(hash);
+    if (!loc) throw new AppError('not_found', `no tx with hash ${hash}`);
+    const [b, receipts] = await Promise.all([this.d.store.getBlock(loc.height), this.d.store.getReceipts(loc.height)]);
+    if (!b || !receipts) throw new Error(`store inconsistent: tx ${hash} points at missing block ${loc.height}`);
+    return { hash, tx: b.txs[loc.index]!, height: loc.height, index: loc.index, receipt: receipts[loc.index]! };
+  }
+
+  async validators(height?: number): Promise<ValidatorsView> {
+    const head = this.d.chain.head.height;
+    const h = height ?? head;
+    if (h > head + 1) throw new AppError('not_found', `height ${h} is beyond the next block (${head + 1})`);
+    return { height: h, authorities: await this.authoritiesAt(h) };
+  }
+
+  /** The set that signs block `h`: the last change recorded below h, else genesis. */
+  async authoritiesAt(h: number): Promise<Authority[]> {
+    if (h > this.d.chain.head.height) return [...this.d.chain.currentAuthorities];
+    const changes = await this.d.store.validatorChanges(Math.max(0, h - 1));
+    const last = changes.filter((c) => c.height < h).pop();
+    return last ? last.authorities : [...this.d.chain.genesis.authorities].sort((a, b) => (a.account < b.account ? -1 : 1));
+  }
+
+  async sendTx(raw: unknown, opts: { wait: boolean; signal: AbortSignal }): Promise<SendTxResult> {
+    const d = this.d.admission.admit(raw);
+    this.d.gossipTx(d.tx);
+    if (!opts.wait) return { hash: d.hash };
+    return new Promise<SendTxResult>((resolve, reject) => {
+      const set = this.waiters.get(d.hash) ?? new Set<Waiter>();
+      this.waiters.set(d.hash, set);
+      const done = (): void => {
+        clearTimeout(timer);
+        set.delete(w);
+        if (set.size === 0) this.waiters.delete(d.hash);
+      };
+      const w: Waiter = { resolve: (r) => { done(); resolve({ hash: d.hash, ...r }); } };
+      const timer = setTimeout(() => {
+        done();
+        reject(new AppError('timeout', `tx not committed within ${(this.d.waitTimeoutMs ?? WAIT_TIMEOUT_MS) / 1000} s; it stays in the mempool`, { hash: d.hash }));
+      }, this.d.waitTimeoutMs ?? WAIT_TIMEOUT_MS);
+      opts.signal.addEventListener('abort', () => { done(); reject(new AppError('timeout', 'request aborted', { hash: d.hash })); }, { once: true });
+      set.add(w);
+    });
+  }
+
+  async getAccount(account: string): Promise<AccountView> {
+    const a = getAccount(this.d.chain.stateReader, account);
+    if (!a) throw new AppError('not_found', `no account ${account}`);
+    return { account, role: a.role, org: a.org, nonce: a.nonce, pendingNonce: this.d.mempool.pendingNonce(account, a.nonce), revoked: a.revoked };
+  }
+
+  /** Authority nodes this node can reach (itself included when it is one). */
+  private quorumView(): { seen: number; need: number } {
+    const auth = this.d.chain.currentAuthorities;
+    const peers = new Set(this.d.network?.connectedPeers() ?? []);
+    const self = this.d.network?.peerId;
+    const seen = auth.filter((a) => peers.has(a.nodeId) || a.nodeId === self).length;
+    return { seen, need: Math.floor((2 * auth.length) / 3) + 1 };
+  }
+
+  async health(): Promise<{ healthy: boolean; body: HealthBody }> {
+    const syncing = this.d.syncing();
+    const q = this.quorumView();
+    const healthy = !syncing && q.seen >= q.need;
+    return {
+      healthy,
+      body: {
+        status: healthy ? 'ok' : syncing ? 'syncing' : 'no_quorum', height: this.d.chain.head.height,
+        peers: this.d.network?.connectedPeers().length ?? 0, lastBlockAgeMs: Math.max(0, Date.now() - this.d.lastCommitTime()), syncing,
+      },
+    };
+  }
+
+  metrics(): string {
+    const q = this.quorumView();
+    const lines = [
+      ['medledger_chain_height', 'gauge', 'Height of the latest final block', this.d.chain.head.height],
+      ['medledger_blocks_committed_total', 'counter', 'Blocks committed since start', this.blocksCommitted],
+      ['medledger_txs_committed_total', 'counter', 'Transactions committed since start', this.txsCommitted],
+      ['medledger_mempool_txs', 'gauge', 'Transactions in the mempool', this.d.mempool.size],
+      ['medledger_mempool_ready_txs', 'gauge', 'Mempool transactions ready for a block', this.d.mempool.readyCount],
+      ['medledger_peers', 'gauge', 'Connected peers', this.d.network?.connectedPeers().length ?? 0],
+      ['medledger_authorities', 'gauge', 'Authorities in the current set', this.d.chain.currentAuthorities.length],
+      ['medledger_authorities_reachable', 'gauge', 'Authorities reachable (self included)', q.seen],
+      ['medledger_consensus_round', 'gauge', 'Consensus round at the current height', this.d.consensusRound()],
+      ['medledger_last_block_age_seconds', 'gauge', 'Seconds since the last committed block', (Date.now() - this.d.lastCommitTime()) / 1000],
+    ] as const;
+    return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`).join('\n') + '\n';
+  }
+}

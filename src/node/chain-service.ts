@@ -1,0 +1,201 @@
+import type { Logger } from '../util/logger.js';
+import { blockHash, txRootOf, validatorsHash } from '../chain/block.js';
+import { decodeTx, verifyTxSig } from '../chain/tx.js';
+import type { Authority, Block, Commit, DecodedTx, Genesis, Header } from '../chain/types.js';
+import type { BlockResult } from '../chain/state/interface.js';
+import type { StateMachine } from '../chain/state/index.js';
+import { getAuthorities } from '../chain/state/keys.js';
+import { MapState } from '../chain/state/overlay.js';
+import type { Mempool } from '../chain/mempool.js';
+import type { ChainStore, Head } from '../storage/store.js';
+import { verifyCommit } from './commit-verify.js';
+
+export class InvalidBlockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidBlockError';
+  }
+}
+
+/** A block executed against the current head, kept until committed or superseded. */
+export interface Executed {
+  block: Block;
+  hash: string;
+  decoded: DecodedTx[];
+  result: BlockResult;
+}
+
+export interface HeadInfo extends Head {
+  header: Header;
+}
+
+export interface ValidateOptions {
+  /** Refuse a block whose time is more than this far from `now` (SPEC: 2 s); null = skip (sync, re-proposals). */
+  maxClockDriftMs: number | null;
+  now: number;
+  /** Expected proposer (engine decides); null = any authority. */
+  proposer: string | null;
+}
+
+type TxValidator = (raw: unknown) => import('../chain/types.js').Tx;
+
+/**
+ * Owns the committed head, the in-memory world state and the block pipeline: build a
+ * proposal from the mempool, validate a peer's block (signatures, admission, execution,
+ * roots), and commit a final block with one atomic LevelDB batch. Every mutation goes
+ * through `commit`, which the node calls from its single consensus loop.
+ */
+export class ChainService {
+  private headInfo!: HeadInfo;
+  private authorities: Authority[] = [];
+  private readonly executed = new Map<string, Executed>();
+  private readonly commitListeners: Array<(e: Executed, commit: Commit) => void> = [];
+
+  private constructor(
+    readonly genesis: Genesis,
+    private readonly store: ChainStore,
+    private readonly state: MapState,
+    private readonly machine: StateMachine,
+    private readonly validateTx: TxValidator,
+    private readonly mempool: Mempool,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; validateTx: TxValidator; mempool: Mempool; logger: Logger }): Promise<ChainService> {
+    const state = new MapState(await deps.store.loadState());
+    const svc = new ChainService(deps.genesis, deps.store, state, deps.machine, deps.validateTx, deps.mempool, deps.logger.child({ module: 'chain' }));
+    const head = await deps.store.head();
+    if (!head) throw new Error('no chain in the data directory');
+    const stored = await deps.store.getBlock(head.height);
+    if (!stored) throw new Error(`data directory is inconsistent: head ${head.height} has no block`);
+    if (stored.header.chainId !== deps.genesis.chainId) throw new Error(`data directory holds chain ${stored.header.chainId}, genesis says ${deps.genesis.chainId}`);
+    svc.headInfo = { ...head, header: stored.header };
+    svc.authorities = [...getAuthorities(state)];
+    return svc;
+  }
+
+  get head(): HeadInfo {
+    return this.headInfo;
+  }
+
+  get stateReader(): MapState {
+    return this.state;
+  }
+
+  /** Authorities that sign the next block (head + 1). */
+  get currentAuthorities(): readonly Authority[] {
+    return this.authorities;
+  }
+
+  onCommit(listener: (e: Executed, commit: Commit) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /** Builds the next block from ready mempool txs; txs that became inadmissible are dropped from the mempool. */
+  buildBlock(proposer: string, now: number): Executed {
+    const parent = this.headInfo;
+    const height = parent.height + 1;
+    const time = Math.max(now, parent.header.time + 1);
+    const exec = this.machine.begin(this.state, parent.header.stateRoot, { chainId: this.genesis.chainId, height, time });
+    const decoded: DecodedTx[] = [];
+    for (const d of this.mempool.reap(this.genesis.params.maxBlockTxs)) {
+      const r = exec.apply(d);
+      if ('inadmissible' in r) {
+        this.log.debug({ tx: d.hash, reason: r.inadmissible.message }, 'dropping inadmissible tx from mempool');
+        this.mempool.drop(d.hash);
+        continue;
+      }
+      decoded.push(d);
+    }
+    const result = exec.finish();
+    const header: Header = {
+      chainId: this.genesis.chainId,
+      height,
+      prevHash: parent.hash,
+      time,
+      txRoot: txRootOf(decoded.map((d) => d.wire)),
+      stateRoot: result.stateRoot,
+      proposer,
+      validatorsHash: validatorsHash(this.authorities.map((a) => a.account)),
+      nextValidatorsHash: validatorsHash((result.nextAuthorities ?? this.authorities).map((a) => a.account)),
+    };
+    const block: Block = { header, txs: decoded.map((d) => d.tx) };
+    const e: Executed = { block, hash: blockHash(header), decoded, result };
+    this.executed.set(e.hash, e);
+    return e;
+  }
+
+  /**
+   * Validates a block proposed for head + 1 (pure with respect to chain state: nothing
+   * changes until commit). Every tx is shape-checked and its signature verified, except
+   * txs this node already verified into its mempool (same hash = same signed bytes).
+   */
+  validateBlock(raw: Block, opts: ValidateOptions): Executed {
+    const parent = this.headInfo;
+    const h = raw.header;
+    const hash = blockHash(h);
+    const cached = this.executed.get(hash);
+    if (cached) return cached;
+    const fail = (why: string): never => {
+      throw new InvalidBlockError(`block ${h.height} ${hash.slice(0, 12)}: ${why}`);
+    };
+    if (h.chainId !== this.genesis.chainId) fail(`chainId ${h.chainId} is not ${this.genesis.chainId}`);
+    if (h.height !== parent.height + 1) fail(`height ${h.height} does not follow head ${parent.height}`);
+    if (h.prevHash !== parent.hash) fail('prevHash does not match the head');
+    if (!(h.time > parent.header.time)) fail('time is not after the parent block time');
+    if (opts.maxClockDriftMs !== null && Math.abs(h.time - opts.now) > opts.maxClockDriftMs) fail(`time is ${h.time - opts.now} ms away from this node's clock`);
+    if (!this.authorities.some((a) => a.account === h.proposer)) fail('proposer is not an authority');
+    if (opts.proposer !== null && h.proposer !== opts.proposer) fail(`proposer ${h.proposer} is not the round's proposer`);
+    if (h.validatorsHash !== validatorsHash(this.authorities.map((a) => a.account))) fail('validatorsHash does not match the current authority set');
+    if (!Array.isArray(raw.txs) || raw.txs.length > this.genesis.params.maxBlockTxs) fail('too many txs');
+    const decoded: DecodedTx[] = [];
+    for (let i = 0; i < raw.txs.length; i++) {
+      let d: DecodedTx;
+      try {
+        d = decodeTx(this.validateTx(raw.txs[i]));
+      } catch (err) {
+        return fail(`tx ${i}: ${(err as Error).message}`);
+      }
+      if (!this.mempool.has(d.hash) && !verifyTxSig(d)) fail(`tx ${i} ${d.hash}: bad signature`);
+      decoded.push(d);
+    }
+    if (txRootOf(decoded.map((d) => d.wire)) !== h.txRoot) fail('txRoot does not match the txs');
+    const exec = this.machine.begin(this.state, parent.header.stateRoot, { chainId: h.chainId, height: h.height, time: h.time });
+    decoded.forEach((d, i) => {
+      const r = exec.apply(d);
+      if ('inadmissible' in r) fail(`tx ${i} ${d.hash}: ${r.inadmissible.message}`);
+    });
+    const result = exec.finish();
+    if (result.stateRoot !== h.stateRoot) fail('stateRoot does not match execution');
+    if (validatorsHash((result.nextAuthorities ?? this.authorities).map((a) => a.account)) !== h.nextValidatorsHash) fail('nextValidatorsHash does not match execution');
+    const e: Executed = { block: { header: h, txs: decoded.map((d) => d.tx) }, hash, decoded, result };
+    this.executed.set(hash, e);
+    return e;
+  }
+
+  /** Checks a commit certificate for the block at head + 1 against the current authority set. */
+  checkCommit(hash: string, commit: Commit): void {
+    const why = verifyCommit(this.genesis.chainId, this.headInfo.height + 1, hash, commit, this.authorities.map((a) => a.account));
+    if (why) throw new InvalidBlockError(`commit for block ${this.headInfo.height + 1}: ${why}`);
+  }
+
+  /** Makes a validated block final: one atomic batch, then memory, mempool and listeners. */
+  async commit(e: Executed, commit: Commit): Promise<void> {
+    if (e.block.header.height !== this.headInfo.height + 1 || e.block.header.prevHash !== this.headInfo.hash) {
+      throw new InvalidBlockError(`commit of block ${e.block.header.height} does not extend head ${this.headInfo.height}`);
+    }
+    await this.store.commitBlock({
+      block: e.block, hash: e.hash, commit, txHashes: e.decoded.map((d) => d.hash),
+      results: e.result.results, writes: e.result.writes, nextAuthorities: e.result.nextAuthorities,
+    });
+    this.state.apply(e.result.writes);
+    this.headInfo = { height: e.block.header.height, hash: e.hash, header: e.block.header };
+    if (e.result.nextAuthorities) this.authorities = [...e.result.nextAuthorities];
+    this.executed.clear();
+    const nonces = new Map<string, number>();
+    for (const d of e.decoded) nonces.set(d.tx.from, d.tx.nonce + 1);
+    this.mempool.committed(nonces);
+    this.log.info({ height: e.block.header.height, hash: e.hash, txs: e.decoded.length }, 'block committed');
+    for (const l of this.commitListeners) l(e, commit);
+  }
+}

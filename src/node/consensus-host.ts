@@ -1,0 +1,250 @@
+import type { Logger } from '../util/logger.js';
+import { ConsensusEngine } from '../consensus/engine.js';
+import { proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes } from '../consensus/messages.js';
+import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
+import type { Mempool } from '../chain/mempool.js';
+import type { GossipVerdict, Network } from '../p2p/interface.js';
+import { ChainService, InvalidBlockError } from './chain-service.js';
+import { DoubleSignError, STEP, type Signer } from './signer.js';
+
+export interface ConsensusHostOptions {
+  timeouts: { proposeMs: number; prevoteMs: number; precommitMs: number; deltaMs: number };
+  /** Wait this long after the first ready tx before leaving idle, to batch arrivals. */
+  blockWindowMs: number;
+  /** Cut an empty block after this much idle time; 0 = never. */
+  emptyBlockIntervalMs: number;
+  /** SPEC §4: refuse proposals whose time is further than this from our clock. */
+  maxClockDriftMs: number;
+}
+
+export interface ConsensusHostDeps {
+  chain: ChainService;
+  mempool: Mempool;
+  signer: Signer | null;
+  network: Network | null;
+  logger: Logger;
+  now?: () => number;
+  /** Called when the engine saw a quorum for a block we lack: fetch it by sync. */
+  onMissingBlock?: (height: number) => void;
+}
+
+type WireMessage = { kind: 'proposal'; proposal: Proposal } | { kind: 'vote'; vote: Vote };
+
+/**
+ * Drives the pure consensus engine: one serial input queue (gossip, timers, mempool
+ * readiness), performing each action the engine returns (build, sign through the
+ * double-sign guard, broadcast, schedule, commit). Nothing else touches the engine.
+ */
+export class ConsensusHost {
+  private readonly engine: ConsensusEngine;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly inputs: Array<() => Action[]> = [];
+  private draining = false;
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private lastCommitAt = Date.now();
+
+  constructor(private readonly opts: ConsensusHostOptions, private readonly deps: ConsensusHostDeps) {
+    this.log = deps.logger.child({ module: 'consensus' });
+    this.now = deps.now ?? Date.now;
+    this.engine = new ConsensusEngine({ chainId: deps.chain.genesis.chainId, self: deps.signer?.account ?? null, timeouts: opts.timeouts }, this.log);
+    deps.mempool.onReady(() => this.scheduleWake(this.opts.blockWindowMs));
+  }
+
+  get status() {
+    return this.engine.status();
+  }
+
+  get lastCommitTime(): number {
+    return this.lastCommitAt;
+  }
+
+  start(): void {
+    this.enqueue(() => this.startNextHeight());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+  }
+
+  /** Resolves when every queued input has been processed (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.draining || this.inputs.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private startNextHeight(): Action[] {
+    const height = this.deps.chain.head.height + 1;
+    const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
+    const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
+    if (this.deps.mempool.readyCount > 0) actions.push(...this.engine.onTxsAvailable());
+    else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
+    return actions;
+  }
+
+  /** After a restart: resume the round we last signed in, keeping a precommit lock. */
+  private restoreFor(height: number): RestoreState | undefined {
+    const last = this.deps.signer?.lastSigned();
+    if (!last || last.height !== height) return undefined;
+    const locked = last.step === STEP.precommit && last.blockHash !== null;
+    return { round: last.round, lockedRound: locked ? last.round : -1, lockedBlockHash: locked ? last.blockHash : null };
+  }
+
+  private scheduleWake(delayMs: number, empty = false): void {
+    if (this.wakeTimer || this.stopped) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      if (empty || this.deps.mempool.readyCount > 0) this.enqueue(() => this.engine.onTxsAvailable());
+    }, delayMs);
+  }
+
+  private enqueue(input: () => Action[]): void {
+    if (this.stopped) return;
+    this.inputs.push(input);
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.inputs.length > 0 && !this.stopped) {
+        const input = this.inputs.shift()!;
+        try {
+          await this.perform(input());
+        } catch (err) {
+          this.log.error({ err }, 'consensus input failed');
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async perform(actions: Action[]): Promise<void> {
+    for (const a of actions) {
+      if (this.stopped) return;
+      const more = await this.act(a);
+      if (more.length > 0) await this.perform(more);
+    }
+  }
+
+  private async act(a: Action): Promise<Action[]> {
+    const chainId = this.deps.chain.genesis.chainId;
+    switch (a.type) {
+      case 'buildBlock': {
+        if (a.height !== this.deps.chain.head.height + 1 || !this.deps.signer) return [];
+        const e = this.deps.chain.buildBlock(this.deps.signer.account, this.now());
+        return this.engine.onBlockBuilt(a.height, a.round, e.block, e.hash);
+      }
+      case 'signProposal': {
+        const p = a.proposal;
+        const sig = this.sign(p.height, p.round, 'proposal', p.blockHash, proposalSignBytes(chainId, p));
+        if (sig) this.broadcast({ kind: 'proposal', proposal: { ...p, sig } });
+        return [];
+      }
+      case 'signVote': {
+        const v = a.vote;
+        const sig = this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v));
+        if (!sig) return [];
+        const signed = { ...v, sig };
+        this.broadcast({ kind: 'vote', vote: signed });
+        return this.engine.onVoteSigned(signed);
+      }
+      case 'scheduleTimeout': {
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.enqueue(() => this.engine.onTimeout(a.timeout));
+        }, a.delayMs);
+        this.timers.add(t);
+        return [];
+      }
+      case 'validateProposal':
+        return this.engine.onProposal(a.proposal, this.checkProposal(a.proposal));
+      case 'commit': {
+        const e = this.deps.chain.validateBlock(a.block, { maxClockDriftMs: null, now: this.now(), proposer: null });
+        await this.deps.chain.commit(e, a.commit);
+        this.lastCommitAt = Date.now();
+        return this.startNextHeight();
+      }
+      case 'missingBlock':
+        this.log.warn({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block this node lacks; syncing');
+        this.deps.onMissingBlock?.(a.height);
+        return [];
+      case 'evidence':
+        this.log.warn({ validator: a.a.validator, height: a.a.height, round: a.a.round, type: a.a.type, a: a.a.blockHash, b: a.b.blockHash, sigA: a.a.sig, sigB: a.b.sig }, 'EVIDENCE: authority signed two different votes');
+        return [];
+    }
+  }
+
+  private sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array): string | null {
+    if (!this.deps.signer) return null;
+    try {
+      return this.deps.signer.sign(height, round, step, blockHash, bytes);
+    } catch (err) {
+      if (err instanceof DoubleSignError) {
+        this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  private broadcast(m: WireMessage): void {
+    this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m)));
+  }
+
+  /** Block validity of a proposal for head + 1 (the engine checks proposer and rounds). */
+  private checkProposal(p: Proposal): boolean {
+    try {
+      const e = this.deps.chain.validateBlock(p.block, {
+        // A re-proposed (POL) block may be old: SPEC's 2 s rule applies to fresh proposals.
+        maxClockDriftMs: p.polRound >= 0 ? null : this.opts.maxClockDriftMs,
+        now: this.now(),
+        proposer: p.proposer,
+      });
+      if (e.hash !== p.blockHash) throw new InvalidBlockError('blockHash does not match the header');
+      return true;
+    } catch (err) {
+      this.log.warn({ height: p.height, round: p.round, proposer: p.proposer, err: (err as Error).message }, 'invalid proposal');
+      return false;
+    }
+  }
+
+  /** Edge validation of a consensus gossip message: shape, membership, signature. */
+  handleGossip(data: Uint8Array, from: string): GossipVerdict {
+    let m: WireMessage;
+    try {
+      const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown; proposal?: unknown; vote?: unknown };
+      if (raw.kind === 'vote') m = { kind: 'vote', vote: validateVoteMessage(raw.vote) };
+      else if (raw.kind === 'proposal') m = { kind: 'proposal', proposal: validateProposalMessage(raw.proposal) };
+      else throw new Error('kind must be "vote" or "proposal"');
+    } catch (err) {
+      this.log.debug({ from, err: (err as Error).message }, 'malformed consensus message');
+      return 'reject';
+    }
+    const chainId = this.deps.chain.genesis.chainId;
+    const head = this.deps.chain.head.height;
+    const set = new Set(this.deps.chain.currentAuthorities.map((a) => a.account));
+    if (m.kind === 'vote') {
+      const v = m.vote;
+      if (v.height <= head) return 'ignore';
+      if (!set.has(v.validator)) return v.height === head + 1 ? 'reject' : 'ignore';
+      if (!verifyVote(chainId, v)) return 'reject';
+      this.enqueue(() => this.engine.onVote(v));
+      return 'accept';
+    }
+    const p = m.proposal;
+    if (p.height <= head) return 'ignore';
+    if (!set.has(p.proposer)) return p.height === head + 1 ? 'reject' : 'ignore';
+    if (!verifyProposal(chainId, p)) return 'reject';
+    this.enqueue(() => {
+      if (p.height !== this.deps.chain.head.height + 1) return this.engine.onProposal(p, false);
+      return this.engine.onProposal(p, this.checkProposal(p));
+    });
+    return 'accept';
+  }
+}

@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Logger } from '../util/logger.js';
+import { genesisBlock, genesisState } from '../chain/genesis.js';
+import { Mempool } from '../chain/mempool.js';
+import { StateMachine, chainHandlers } from '../chain/state/index.js';
+import { getAuthorities, getNodes } from '../chain/state/keys.js';
+import { createTxValidator } from '../chain/validate-tx.js';
+import { recordHandlers } from '../records/index.js';
+import { createNetwork, loadOrCreateNodeKey, type Network } from '../p2p/index.js';
+import { chainMethods, createRpcServer, type RpcMethod } from '../rpc/index.js';
+import { ChainStore } from '../storage/store.js';
+import { VERSION } from '../version.js';
+import { TxAdmission } from './admission.js';
+import { NodeApiImpl } from './api.js';
+import { ChainService } from './chain-service.js';
+import { loadConfigFile, type NodeConfig } from './config.js';
+import { ConsensusHost } from './consensus-host.js';
+import { homePaths, readGenesis } from './home.js';
+import { readKeyFile } from './keyfile.js';
+import { Signer } from './signer.js';
+import { AppError, ParamError } from '../util/errors.js';
+import { extraMethods } from './methods.js';
+
+export interface StartOptions {
+  home: string;
+  overrides?: { rpc?: { host: string; port: number }; p2p?: { host: string; port: number }; peers?: string[]; logLevel?: NodeConfig['logLevel'] };
+  logger: Logger;
+}
+
+export interface RunningNode {
+  chainId: string;
+  rpcAddress: { host: string; port: number };
+  p2pAddrs: string[];
+  height(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: reads the home, opens storage, wires chain, consensus, p2p and
+ * RPC, and closes them in reverse order. Nothing else constructs services.
+ */
+export async function startNode(opts: StartOptions): Promise<RunningNode> {
+  const paths = homePaths(opts.home);
+  const genesis = readGenesis(paths.genesis);
+  const config = loadConfigFile(paths.config);
+  const o = opts.overrides ?? {};
+  if (o.rpc) Object.assign(config.rpc, o.rpc);
+  if (o.p2p) Object.assign(config.p2p, o.p2p);
+  if (o.peers) config.p2p.peers = o.peers;
+  const log = opts.logger;
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.warn({ err }, 'error while closing');
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const store = await ChainStore.open(paths.data);
+    closers.push(() => store.close());
+    const g = genesisBlock(genesis);
+    const stored0 = await store.getBlock(0);
+    if (!stored0) await store.initGenesis(g.header, g.hash, genesisState(genesis));
+    else if (stored0.hash !== g.hash) throw new Error(`${paths.data} holds a different chain (genesis ${stored0.hash.slice(0, 12)}) than ${paths.genesis} (${g.hash.slice(0, 12)})`);
+
+    const handlers = [...chainHandlers, ...recordHandlers];
+    const machine = new StateMachine(handlers, { onInternalError: (err, d) => log.error({ err, tx: d.hash }, 'tx handler failed unexpectedly') });
+    const validateTx = createTxValidator(handlers, { maxTxBytes: genesis.params.maxTxBytes });
+    const mempool = new Mempool(config.mempool);
+    const chain = await ChainService.open({ genesis, store, machine, validateTx, mempool, logger: log });
+
+    const authorityKeyPath = config.authorityKey === null ? null : isAbsolute(config.authorityKey) ? config.authorityKey : join(paths.home, config.authorityKey);
+    const authorityKey = authorityKeyPath && existsSync(authorityKeyPath) ? readKeyFile(authorityKeyPath) : null;
+    const signer = authorityKey ? new Signer(paths.signerState, authorityKey.secretKey, authorityKey.account) : null;
+
+    const nodeKey = await loadOrCreateNodeKey(paths.nodeKey);
+    const allowedPeers = (): string[] => getNodes(chain.stateReader).map((n) => n.nodeId);
+    const network: Network = await createNetwork(
+      { chainId: genesis.chainId, listen: `${config.p2p.host}:${config.p2p.port}`, peers: config.p2p.peers, privateKey: nodeKey.privateKey, allowedPeers: allowedPeers() },
+      log,
+    );
+    const admission = new TxAdmission(chain, mempool, machine, validateTx);
+    const gossipTx = (tx: unknown): void => network.publish('tx', Buffer.from(JSON.stringify(tx)));
+    const host = new ConsensusHost(
+      {
+        timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
+        blockWindowMs: config.blockWindowMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000,
+      },
+      { chain, mempool, signer, network, logger: log },
+    );
+    network.onGossip('consensus', (data, from) => host.handleGossip(data, from));
+    network.onGossip('tx', (data) => {
+      try {
+        admission.admit(JSON.parse(Buffer.from(data).toString('utf8')));
+        return 'accept';
+      } catch (err) {
+        if (err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'))) return 'reject';
+        return 'ignore';
+      }
+    });
+    chain.onCommit((e) => {
+      if (e.result.writes.has('nodes')) network.setAllowedPeers(allowedPeers());
+    });
+    await network.start();
+    closers.push(() => network.stop());
+
+    const org = getNodes(chain.stateReader).find((n) => n.nodeId === nodeKey.peerId)?.org
+      ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
+    const api = new NodeApiImpl({
+      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx,
+      syncing: () => false, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
+    });
+    const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network })];
+    const rpc = createRpcServer(
+      { host: config.rpc.host, port: config.rpc.port, tokens: config.rpc.tokens, tls: config.rpc.tls, bodyLimitBytes: config.rpc.bodyLimitBytes, maxBatch: config.rpc.maxBatch },
+      { methods, api, logger: log, version: VERSION },
+    );
+    const rpcAddress = await rpc.listen();
+    closers.push(() => rpc.close());
+    host.start();
+    closers.push(() => host.stop());
+    log.info({ chainId: genesis.chainId, height: chain.head.height, rpc: rpcAddress, peerId: nodeKey.peerId, authority: signer?.account ?? null }, 'node started');
+
+    return {
+      chainId: genesis.chainId,
+      rpcAddress,
+      p2pAddrs: network.listenAddrs(),
+      height: () => chain.head.height,
+      stop: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

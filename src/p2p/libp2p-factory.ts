@@ -1,0 +1,111 @@
+/**
+ * The one place libp2p is configured: TCP + Noise + Yamux, identify, gossipsub (StrictSign,
+ * async validation, content-hash message ids, small-network mesh degrees) and the
+ * membership connection gater. No discovery (no mDNS, DHT or bootstrap): peers come from the
+ * static list and inbound dials by members.
+ */
+import { createHash } from 'node:crypto';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@libp2p/yamux';
+import { identify, type Identify } from '@libp2p/identify';
+import { gossipsub, StrictSign, type GossipSub, type GossipsubOpts, type Message, type TopicValidatorResult } from '@libp2p/gossipsub';
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface';
+
+/** Headroom for gossipsub RPC framing (signature, key, seqno, topic, control) above the data cap. */
+const RPC_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Decides who may connect. Called after the Noise handshake (so the peer id is
+ * authenticated) in both directions, and before dialing.
+ */
+export interface PeerGate {
+  /** Return true to refuse `peerId`. */
+  refuse(peerId: string, stage: 'inbound' | 'outbound' | 'dial'): boolean;
+}
+
+export interface Libp2pFactoryOptions {
+  privateKey: PrivateKey;
+  /** listen multiaddr, e.g. /ip4/127.0.0.1/tcp/0 */
+  listenAddr: string;
+  /** full gossipsub topic names */
+  topics: string[];
+  maxMessageBytes: number;
+  gate: PeerGate;
+}
+
+/** The parts of the gossipsub class we use that its exported interface does not declare. */
+export interface GossipSubExt extends GossipSub {
+  reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
+  getMeshPeers(topic: string): string[];
+}
+
+export type MedledgerLibp2p = Libp2p<{ identify: Identify; pubsub: GossipSub }>;
+
+const TOPIC_SEP = new Uint8Array([0]);
+
+/** Message id = SHA-256(topic || 0x00 || data): identical content is one message, whoever publishes it. */
+export function contentMessageId(topic: string, data: Uint8Array | undefined): Uint8Array {
+  return createHash('sha256').update(topic).update(TOPIC_SEP).update(data ?? new Uint8Array(0)).digest();
+}
+
+type FastMsgIdFn = GossipsubOpts['fastMsgIdFn'];
+
+export async function createMedledgerLibp2p(o: Libp2pFactoryOptions): Promise<{ libp2p: MedledgerLibp2p; pubsub: GossipSubExt }> {
+  const gater: ConnectionGater = {
+    denyDialPeer: (peerId: PeerId) => o.gate.refuse(peerId.toString(), 'dial'),
+    denyInboundEncryptedConnection: (peerId: PeerId) => o.gate.refuse(peerId.toString(), 'inbound'),
+    denyOutboundEncryptedConnection: (peerId: PeerId) => o.gate.refuse(peerId.toString(), 'outbound'),
+  };
+
+  // Hash before signature verification so duplicates skip it (the fast id is the real id).
+  const fastMsgIdFn: FastMsgIdFn = (rpcMsg) => Buffer.from(contentMessageId(rpcMsg.topic, rpcMsg.data)).toString('base64');
+
+  const libp2p = await createLibp2p({
+    start: false,
+    privateKey: o.privateKey,
+    nodeInfo: { name: 'medledger' },
+    addresses: { listen: [o.listenAddr] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: gater,
+    connectionManager: {
+      maxConnections: 64,
+      // a consortium is a handful of nodes; keep libp2p's own keep-alive reconnect out of the
+      // way of ours (static peers are redialed by the network layer)
+      reconnectRetries: 0,
+    },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: StrictSign,
+        allowedTopics: o.topics,
+        fallbackToFloodsub: false,
+        emitSelf: false,
+        // 4-7 validators: a mesh of ~4 per topic, flood own messages to every subscriber
+        D: 4,
+        Dlo: 2,
+        Dhi: 6,
+        Dscore: 2,
+        Dout: 1,
+        Dlazy: 3,
+        floodPublish: true,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        asyncValidation: true,
+        msgIdFn: (msg: Message) => contentMessageId(msg.topic, msg.data),
+        fastMsgIdFn,
+        maxInboundDataLength: o.maxMessageBytes + RPC_OVERHEAD_BYTES,
+        doPX: false,
+      }),
+    },
+  });
+
+  const pubsub = libp2p.services.pubsub as GossipSubExt;
+  if (typeof pubsub.reportMessageValidationResult !== 'function') {
+    throw new Error('@libp2p/gossipsub lacks reportMessageValidationResult: incompatible version');
+  }
+  return { libp2p, pubsub };
+}

@@ -1,0 +1,56 @@
+import type { AccountState, StateReader, StateValue } from '../chain/state/interface.js';
+import { accountKey, consentKey, orgKey, patientConsentsKey, recordKey } from './keys.js';
+import type { ConsentState, ConsentStatus, ConsentView, RecordState } from './types.js';
+
+/**
+ * Typed reads of the records state. Values come straight from the state map and may be
+ * shared with the state's cache: callers never mutate them (copy-on-write).
+ */
+
+export function getRecord(reader: StateReader, recordId: string): RecordState | undefined {
+  return reader.get(recordKey(recordId)) as RecordState | undefined;
+}
+
+export function getConsent(reader: StateReader, consentId: string): ConsentState | undefined {
+  return reader.get(consentKey(consentId)) as ConsentState | undefined;
+}
+
+/** Consent ids of a patient in grant order (block order), the order checkAccess uses. */
+export function patientConsentIds(reader: StateReader, patient: string): readonly string[] {
+  return (reader.get(patientConsentsKey(patient)) as string[] | undefined) ?? [];
+}
+
+export function getAccount(reader: StateReader, account: string): AccountState | undefined {
+  return reader.get(accountKey(account)) as AccountState | undefined;
+}
+
+export function orgExists(reader: StateReader, org: string): boolean {
+  return reader.get(orgKey(org)) !== undefined;
+}
+
+/** SPEC §3: active while time < expiresAt and not revoked; revoked wins over expired. */
+export function consentStatus(c: ConsentState, time: number): ConsentStatus {
+  if (c.revoked) return 'revoked';
+  if (c.expiresAt !== undefined && time >= c.expiresAt) return 'expired';
+  return 'active';
+}
+
+/** consent_get result (SPEC §5) with status judged at `time` (the head time). */
+export function consentView(c: ConsentState, time: number): ConsentView {
+  return {
+    consentId: c.consentId,
+    patient: c.patient,
+    grantee: c.grantee,
+    scope: c.scope,
+    purpose: c.purpose,
+    expiresAt: c.expiresAt ?? null,
+    status: consentStatus(c, time),
+    height: c.height,
+    time: c.time,
+  };
+}
+
+/** A state value built from plain JSON data (records module values are all JSON). */
+export function toStateValue(value: RecordState | ConsentState | readonly string[]): StateValue {
+  return value as unknown as StateValue;
+}

@@ -1,0 +1,361 @@
+/**
+ * A simulated authority: the real ConsensusEngine plus a host stub that carries out its
+ * actions (build blocks, sign through an in-memory privval, broadcast, timers, commit,
+ * sync). The privval and the committed chain survive a crash; the engine does not.
+ * `ByzantineNode` swaps the signing step for an equivocating one (CometBFT's
+ * byzantine_test.go approach): the engine is honest, what leaves the node is not.
+ */
+import { blockHash, ZERO_HASH } from '../../../../src/chain/block.js';
+import type { Block, Commit } from '../../../../src/chain/types.js';
+import { checkCommit, ConsensusEngine } from '../../../../src/consensus/index.js';
+import type { Action, Proposal, RestoreState, Timeouts, Vote } from '../../../../src/consensus/index.js';
+import { CHAIN_ID, fakeBlock, fakeVerify, signProposalFake, signVoteFake, verifyProposalFake, verifyVoteFake } from './fixtures.js';
+import type { Rng } from './prng.js';
+
+export interface ChainEntry {
+  block: Block;
+  hash: string;
+  commit: Commit;
+}
+
+export type Msg =
+  | { kind: 'proposal'; p: Proposal }
+  | { kind: 'vote'; v: Vote }
+  | { kind: 'syncReq'; fromHeight: number }
+  | { kind: 'syncResp'; entries: ChainEntry[] };
+
+/** What the node needs from the simulated world. */
+export interface World {
+  readonly now: number;
+  readonly rng: Rng;
+  readonly validators: readonly string[];
+  readonly timeouts: Timeouts;
+  send(from: number, to: number, msg: Msg): void;
+  /** Run `fn` on node `node` after `delayMs`, unless it crashed (or restarted) meanwhile. */
+  later(node: SimNode, delayMs: number, fn: () => void): void;
+  hasTxs(node: number, height: number): boolean;
+  recordCommit(node: number, height: number, hash: string, via: 'consensus' | 'sync'): void;
+  violation(what: string): void;
+  readonly stats: SimStats;
+}
+
+export interface SimStats {
+  messages: number;
+  refusals: number;
+  evidence: number;
+  syncs: number;
+  missing: number;
+  maxRound: number;
+}
+
+/** The signing record: survives crashes. One height at a time, like CometBFT's last-sign state. */
+interface PrivVal {
+  height: number;
+  votes: Map<string, { vote: Vote; inc: number }>;
+  proposals: Map<number, { proposal: Proposal; inc: number }>;
+  lastRound: number;
+  lockedRound: number;
+  lockedHash: string | null;
+}
+
+export class SimNode {
+  engine: ConsensusEngine | null = null;
+  /** Incarnation: bumped by crash and restart so the old engine's timers and callbacks die. */
+  inc = 0;
+  readonly chain: ChainEntry[] = [];
+  protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null };
+  private lastSyncAt = -1e9;
+
+  constructor(readonly index: number, readonly id: string, protected readonly world: World) {}
+
+  get byzantine(): boolean {
+    return false;
+  }
+
+  get nextHeight(): number {
+    return this.chain.length + 1;
+  }
+
+  get headHash(): string {
+    return this.chain.length === 0 ? ZERO_HASH : this.chain[this.chain.length - 1]!.hash;
+  }
+
+  get alive(): boolean {
+    return this.engine !== null;
+  }
+
+  boot(): void {
+    this.inc++;
+    this.engine = new ConsensusEngine({ chainId: CHAIN_ID, self: this.id, timeouts: this.world.timeouts });
+    this.startNext();
+  }
+
+  crash(): void {
+    this.inc++;
+    this.engine = null;
+  }
+
+  protected startNext(): void {
+    const h = this.nextHeight;
+    const pv = this.privval;
+    const restore: RestoreState | undefined = pv.height === h && pv.lastRound >= 0
+      ? { round: pv.lastRound, lockedRound: pv.lockedRound, lockedBlockHash: pv.lockedHash }
+      : undefined;
+    this.onNewHeight();
+    this.apply(this.engine!.startHeight(h, [...this.world.validators], restore));
+    if (this.world.hasTxs(this.index, h)) {
+      this.world.later(this, this.world.rng.int(0, 50), () => this.apply(this.engine!.onTxsAvailable()));
+    }
+  }
+
+  protected onNewHeight(): void {}
+
+  // ------------------------------------------------------------------ engine actions
+
+  apply(actions: Action[]): void {
+    for (const a of actions) {
+      if (!this.alive) return;
+      switch (a.type) {
+        case 'buildBlock': {
+          const { block, hash } = fakeBlock({ height: a.height, round: a.round, proposer: this.id, prevHash: this.headHash, time: this.world.now, validators: this.world.validators });
+          this.world.later(this, 1, () => this.apply(this.engine!.onBlockBuilt(a.height, a.round, block, hash)));
+          break;
+        }
+        case 'signProposal':
+          this.doSignProposal(a.proposal);
+          break;
+        case 'signVote':
+          this.doSignVote(a.vote);
+          break;
+        case 'scheduleTimeout':
+          if (a.timeout.round > this.world.stats.maxRound) this.world.stats.maxRound = a.timeout.round;
+          this.world.later(this, a.delayMs, () => this.apply(this.engine!.onTimeout(a.timeout)));
+          break;
+        case 'commit':
+          this.onCommit({ block: a.block, hash: a.blockHash, commit: a.commit }, 'consensus');
+          break;
+        case 'missingBlock':
+          this.world.stats.missing++;
+          this.requestSync(null, true);
+          break;
+        case 'evidence':
+          this.world.stats.evidence++;
+          this.checkEvidence(a.a, a.b);
+          break;
+        case 'validateProposal':
+          this.world.later(this, 0, () => this.apply(this.engine!.onProposal(a.proposal, this.isValid(a.proposal))));
+          break;
+      }
+    }
+  }
+
+  private pv(height: number): PrivVal {
+    const pv = this.privval;
+    if (height < pv.height) this.world.violation(`node ${this.index}: asked to sign at height ${height} below privval height ${pv.height}`);
+    if (height > pv.height) {
+      pv.height = height;
+      pv.votes.clear();
+      pv.proposals.clear();
+      pv.lastRound = -1;
+      pv.lockedRound = -1;
+      pv.lockedHash = null;
+    }
+    return pv;
+  }
+
+  protected doSignProposal(p: Proposal): void {
+    const pv = this.pv(p.height);
+    const prev = pv.proposals.get(p.round);
+    if (prev !== undefined && prev.proposal.blockHash !== p.blockHash) {
+      if (prev.inc === this.inc) this.world.violation(`node ${this.index}: engine asked for two proposals at ${p.height}/${p.round}`);
+      this.world.stats.refusals++;
+      return;
+    }
+    const signed = prev?.proposal ?? signProposalFake(p);
+    pv.proposals.set(p.round, { proposal: signed, inc: this.inc });
+    this.broadcast({ kind: 'proposal', p: signed });
+  }
+
+  protected doSignVote(v: Vote): void {
+    const pv = this.pv(v.height);
+    const key = `${v.round}/${v.type}`;
+    const prev = pv.votes.get(key);
+    if (v.round < pv.lastRound && prev === undefined) this.world.violation(`node ${this.index}: asked to sign round ${v.round} after round ${pv.lastRound}`);
+    let signed: Vote;
+    if (prev !== undefined) {
+      if (prev.vote.blockHash !== v.blockHash) {
+        if (prev.inc === this.inc) this.world.violation(`node ${this.index}: engine asked for two different ${v.type}s at ${v.height}/${v.round}`);
+        this.world.stats.refusals++;
+      }
+      signed = prev.vote; // refuse the new one; re-issue what we already signed
+    } else {
+      signed = signVoteFake(v);
+      pv.votes.set(key, { vote: signed, inc: this.inc }); // persisted before it leaves the node
+      pv.lastRound = Math.max(pv.lastRound, v.round);
+      if (v.type === 'precommit' && v.blockHash !== null) {
+        pv.lockedRound = v.round;
+        pv.lockedHash = v.blockHash;
+      }
+    }
+    this.broadcast({ kind: 'vote', v: signed });
+    this.world.later(this, 0, () => this.apply(this.engine!.onVoteSigned(signed)));
+  }
+
+  private checkEvidence(a: Vote, b: Vote): void {
+    const byz = this.world.validators.indexOf(a.validator);
+    if (a.validator !== b.validator || a.height !== b.height || a.round !== b.round || a.type !== b.type || a.blockHash === b.blockHash) {
+      this.world.violation(`node ${this.index}: malformed evidence`);
+    }
+    if (!verifyVoteFake(a) || !verifyVoteFake(b)) this.world.violation(`node ${this.index}: evidence with bad signatures`);
+    this.onEvidence(byz);
+  }
+
+  /** Overridden by the world to check evidence only ever names Byzantine validators. */
+  onEvidence: (validatorIndex: number) => void = () => {};
+
+  protected onCommit(e: ChainEntry, via: 'consensus' | 'sync'): boolean {
+    const h = this.nextHeight;
+    const problem = e.commit.height !== h ? `height ${e.commit.height}, expected ${h}`
+      : e.block.header.height !== h ? 'block height mismatch'
+      : blockHash(e.block.header) !== e.hash ? 'block hash mismatch'
+      : e.block.header.prevHash !== this.headHash ? 'prevHash does not extend our chain'
+      : checkCommit(CHAIN_ID, e.commit, e.hash, this.world.validators, fakeVerify);
+    if (problem !== null) {
+      if (via === 'consensus') this.world.violation(`node ${this.index}: engine committed a bad block/certificate at ${h}: ${problem}`);
+      return false;
+    }
+    this.world.recordCommit(this.index, h, e.hash, via);
+    this.chain.push(e);
+    if (via === 'consensus') this.startNext();
+    return true;
+  }
+
+  // ------------------------------------------------------------------ network
+
+  protected broadcast(msg: Msg): void {
+    for (let i = 0; i < this.world.validators.length; i++) if (i !== this.index) this.world.send(this.index, i, msg);
+  }
+
+  isValid(p: Proposal): boolean {
+    const h = p.block.header;
+    return h.chainId === CHAIN_ID && h.height === p.height && h.proposer === p.proposer && blockHash(h) === p.blockHash
+      && (p.height !== this.nextHeight || h.prevHash === this.headHash);
+  }
+
+  receive(from: number, msg: Msg): void {
+    const engine = this.engine;
+    if (engine === null) return;
+    switch (msg.kind) {
+      case 'proposal':
+        if (!verifyProposalFake(msg.p)) return this.world.violation(`node ${this.index}: forged proposal in flight`);
+        this.onPeerProposal(msg.p);
+        this.apply(engine.onProposal(msg.p, this.isValid(msg.p)));
+        if (msg.p.height > this.nextHeight) this.requestSync(from, false);
+        return;
+      case 'vote':
+        if (!verifyVoteFake(msg.v)) return this.world.violation(`node ${this.index}: forged vote in flight`);
+        this.apply(engine.onVote(msg.v));
+        if (msg.v.height > this.nextHeight) this.requestSync(from, false);
+        return;
+      case 'syncReq':
+        if (msg.fromHeight <= this.chain.length) this.world.send(this.index, from, { kind: 'syncResp', entries: this.chain.slice(msg.fromHeight - 1, msg.fromHeight + 9) });
+        return;
+      case 'syncResp': {
+        let applied = 0;
+        for (const e of msg.entries) {
+          if (e.commit.height !== this.nextHeight) continue;
+          if (!this.onCommit(e, 'sync')) break;
+          applied++;
+        }
+        if (applied > 0) {
+          this.world.stats.syncs++;
+          this.startNext();
+        }
+        return;
+      }
+    }
+  }
+
+  protected onPeerProposal(_p: Proposal): void {}
+
+  /** Simulated block sync: ask a peer for the blocks (with certificates) we are missing. */
+  private requestSync(peer: number | null, retry: boolean): void {
+    const w = this.world;
+    if (w.now - this.lastSyncAt < 100) return;
+    this.lastSyncAt = w.now;
+    const n = w.validators.length;
+    const to = peer ?? (this.index + 1 + w.rng.int(0, n - 2)) % n;
+    w.send(this.index, to, { kind: 'syncReq', fromHeight: this.nextHeight });
+    if (retry) {
+      const h = this.nextHeight;
+      w.later(this, 300, () => {
+        if (this.nextHeight === h) this.requestSync(null, true);
+      });
+    }
+  }
+
+  /** Periodic re-gossip of what we signed at the current height (stands in for CometBFT's gossip routines). */
+  gossip(): void {
+    const pv = this.privval;
+    if (!this.alive || pv.height !== this.nextHeight) return;
+    for (const { proposal } of pv.proposals.values()) this.broadcast({ kind: 'proposal', p: proposal });
+    for (const { vote } of pv.votes.values()) this.broadcast({ kind: 'vote', v: vote });
+  }
+}
+
+/**
+ * Equivocating authority: runs an honest engine but, whenever it signs, makes a
+ * conflicting twin (another block, nil, a fake POL round) and sends each peer one of the
+ * two, or both. It ignores its privval and never re-gossips.
+ */
+export class ByzantineNode extends SimNode {
+  private known: string[] = [];
+
+  override get byzantine(): boolean {
+    return true;
+  }
+
+  protected override onNewHeight(): void {
+    this.known = [];
+  }
+
+  protected override onPeerProposal(p: Proposal): void {
+    if (p.height === this.nextHeight && !this.known.includes(p.blockHash) && this.known.length < 8) this.known.push(p.blockHash);
+  }
+
+  protected override doSignProposal(p: Proposal): void {
+    const w = this.world;
+    const signed = signProposalFake(p);
+    const { block, hash } = fakeBlock({ height: p.height, round: p.round, proposer: this.id, prevHash: this.headHash, time: w.now, validators: w.validators, variant: `evil-${w.rng.int(0, 1e9)}` });
+    const polRound = p.round > 0 && w.rng.chance(0.3) ? w.rng.int(0, p.round - 1) : p.polRound;
+    const twin = signProposalFake({ ...p, block, blockHash: hash, polRound });
+    this.known.push(hash);
+    this.split({ kind: 'proposal', p: signed }, { kind: 'proposal', p: twin });
+  }
+
+  protected override doSignVote(v: Vote): void {
+    const w = this.world;
+    const signed = signVoteFake(v);
+    const others = this.known.filter((h) => h !== v.blockHash);
+    const alt: string | null | undefined = v.blockHash === null
+      ? (others.length > 0 ? w.rng.pick(others) : undefined)
+      : (others.length > 0 && w.rng.chance(0.6) ? w.rng.pick(others) : null);
+    if (alt === undefined) this.broadcast({ kind: 'vote', v: signed });
+    else this.split({ kind: 'vote', v: signed }, { kind: 'vote', v: signVoteFake({ ...v, blockHash: alt }) });
+    w.later(this, 0, () => this.apply(this.engine!.onVoteSigned(signed)));
+  }
+
+  private split(a: Msg, b: Msg): void {
+    const w = this.world;
+    for (let i = 0; i < w.validators.length; i++) {
+      if (i === this.index) continue;
+      const x = w.rng.next();
+      if (x < 0.15) {
+        w.send(this.index, i, a);
+        w.send(this.index, i, b);
+      } else w.send(this.index, i, x < 0.575 ? a : b);
+    }
+  }
+
+  override gossip(): void {}
+}
