@@ -9,7 +9,7 @@ import { allows, type Grant } from './auth.js';
 import { CallAbortedError, RpcCode, RpcProtocolError, appError, toRpcError, type RpcErrorObject } from './errors.js';
 import type { RpcContext } from './interface.js';
 import type { RpcMetrics } from './metrics.js';
-import type { MethodRegistry } from './registry.js';
+import { OPEN_NAMESPACE, type MethodRegistry } from './registry.js';
 import { describeParamsErrors } from './schemas.js';
 
 export interface DispatcherDeps {
@@ -105,7 +105,7 @@ export class Dispatcher {
       throw new RpcProtocolError(RpcCode.methodNotFound, `method not found: "${shown}"`);
     }
     setLabel(name);
-    if (!allows(grant, entry.namespace)) {
+    if (entry.namespace !== OPEN_NAMESPACE && !allows(grant, entry.namespace)) {
       const e = appError('unauthorized', `method ${name} is not allowed for this API token`);
       throw new RpcProtocolError(e.code, e.message, e.data);
     }

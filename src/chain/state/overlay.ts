@@ -8,8 +8,8 @@ import type { StateReader, StateValue, StateWrites } from './interface.js';
  *
  * Values are immutable. `put` deep-freezes what it stores, so a handler that mutates a
  * value it read (rather than copying it) throws a TypeError, and a rejected tx can never
- * leak a change into its parent through a shared object. Values from the base are never
- * mutated either. `put` also encodes the value (JCS) once, which refuses non-JSON values
+ * leak a change into its parent through a shared object. Values read from the base are
+ * frozen too (never mutated: the base's own objects stay as they are, only frozen). `put` also encodes the value (JCS) once, which refuses non-JSON values
  * at the write that made them and gives `stateRoot` its bytes without re-encoding.
  */
 export class Overlay implements StateReader {
@@ -26,7 +26,9 @@ export class Overlay implements StateReader {
   get(key: string): StateValue | undefined {
     const v = this.values.get(key);
     if (v !== undefined) return v === null ? undefined : v;
-    return this.base.get(key);
+    // Values read from the node's state are frozen on the way in (cheap once frozen), so
+    // a handler mutating a read value fails instead of corrupting the committed state.
+    return this.parent === null ? deepFreeze(this.base.get(key)) : this.base.get(key);
   }
 
   put(key: string, value: StateValue): void {

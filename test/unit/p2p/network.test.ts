@@ -160,7 +160,12 @@ describe('request/response', () => {
     a.handle('status', async (req) => enc(String(req.length)));
     await waitFor(() => b.connectedPeers().length === 1, 5_000, 'connect');
     await expect(b.request(a.peerId, 'status', new Uint8Array(4096))).rejects.toMatchObject({ code: 'too_large' });
+    await expect(b.request(a.peerId, 'status', new Uint8Array(2 * 1024 * 1024))).rejects.toMatchObject({ code: 'too_large' });
     expect(dec(await b.request(a.peerId, 'status', new Uint8Array(100)))).toBe('100');
+    // and the other way: b's response is over a's cap
+    b.handle('blocks', async () => new Uint8Array(300 * 1024));
+    await expect(a.request(b.peerId, 'blocks', enc('?'))).rejects.toMatchObject({ code: 'too_large' });
+    expect(dec(await b.request(a.peerId, 'status', new Uint8Array(7)))).toBe('7');
   });
 });
 

@@ -39,6 +39,7 @@ export class TestChain {
   root: string;
   height = 0;
   time = T0;
+  lastResult: BlockResult | null = null;
   private readonly nonces = new Map<string, number>();
 
   constructor(opts: ChainOptions = {}) {
@@ -68,9 +69,16 @@ export class TestChain {
     return decodeTx(signTx({ chainId: opts.chainId ?? CHAIN_ID, type, from: kp.account, nonce, payload }, kp.secretKey));
   }
 
-  /** Executes txs as a block on a copy of the state; `commit` applies it. */
-  run(txs: DecodedTx[]): { applied: ApplyResult[]; result: BlockResult } {
-    const ex = this.sm.begin(this.state, this.root, { chainId: CHAIN_ID, height: this.height + 1, time: this.time + 1000 });
+  /** A fresh state holding only this chain's genesis. */
+  freshGenesisState(): MapState {
+    const s = new MapState();
+    s.apply(genesisState(this.genesis));
+    return s;
+  }
+
+  /** Executes txs as a block over `state` (default: the chain's) without committing it. */
+  run(txs: DecodedTx[], state: MapState = this.state, root = this.root): { applied: ApplyResult[]; result: BlockResult } {
+    const ex = this.sm.begin(state, root, { chainId: CHAIN_ID, height: this.height + 1, time: this.time + 1000 });
     const applied = txs.map((t) => ex.apply(t));
     return { applied, result: ex.finish() };
   }
@@ -86,8 +94,6 @@ export class TestChain {
     this.lastResult = result;
     return result.results;
   }
-
-  lastResult: BlockResult | null = null;
 
   /** Runs a one-tx block and returns its receipt. */
   one(t: DecodedTx): TxResult {

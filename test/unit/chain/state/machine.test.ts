@@ -196,17 +196,21 @@ describe('block execution: receipts', () => {
 
 describe('stateRoot determinism', () => {
   it('the same block on two fresh states gives the same root', () => {
-    const a = new TestChain();
-    const b = new TestChain();
-    // Same keys in both chains: copy a's genesis into b's state.
-    b.state.map.clear();
-    for (const [k, v] of a.state.map) b.state.map.set(k, v);
-    b.root = a.root;
-    const txs = [a.tx(a.north, 'member.register', { account: generateKeyPair().account, role: 'clinician', name: 'Dr A' })];
-    const ra = a.run(txs).result;
-    const rb = b.run(txs).result;
+    const c = new TestChain();
+    const txs = [
+      c.tx(c.north, 'member.register', { account: generateKeyPair().account, role: 'clinician', name: 'Dr A' }),
+      c.tx(c.south, 'member.register', { account: generateKeyPair().account, role: 'patient' }),
+    ];
+    const s1 = c.freshGenesisState();
+    const s2 = c.freshGenesisState();
+    const ra = c.run(txs, s1).result;
+    const rb = c.run(txs, s2).result;
     expect(ra.stateRoot).toBe(rb.stateRoot);
     expect([...ra.writes]).toEqual([...rb.writes]);
+    expect(ra.results).toEqual(rb.results);
+    s1.apply(ra.writes);
+    s2.apply(rb.writes);
+    expect([...s1.map].sort()).toEqual([...s2.map].sort());
   });
   it('a different order of conflicting txs gives a different root', () => {
     const c = new TestChain();

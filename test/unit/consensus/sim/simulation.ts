@@ -1,0 +1,181 @@
+/**
+ * Deterministic discrete-event simulation of n authorities running the consensus engine.
+ * One seed fixes everything: scenario, delays, drops, the Byzantine node's choices.
+ * Simulated time only (ms); no timers, no real clock.
+ *
+ * Network model: before GST messages may be dropped, delayed up to `preGstMaxDelayMs`
+ * (so reordered), and cut by a partition; from GST on every message between live nodes
+ * arrives within `postGstMaxDelayMs`. Nodes re-gossip what they signed every `gossipMs`.
+ */
+import type { Timeouts } from '../../../../src/consensus/index.js';
+import { accounts } from './fixtures.js';
+import { ByzantineNode, SimNode, type Msg, type SimStats, type World } from './node.js';
+import { Rng } from './prng.js';
+import { EventQueue } from './queue.js';
+
+export interface Scenario {
+  seed: number;
+  n: number;
+  /** Indices of equivocating authorities (at most f). */
+  byzantine: number[];
+  /** Stop once every honest node has committed this many heights. */
+  targetHeight: number;
+  gstMs: number;
+  dropRate: number;
+  preGstMaxDelayMs: number;
+  postGstMaxDelayMs: number;
+  /** Partition group per node until GST; null = none. */
+  partition: number[] | null;
+  /** One honest node crashes at `at` and restarts at `restartAt` (<= GST). */
+  crash: { node: number; at: number; restartAt: number } | null;
+  /** Nodes whose mempool stays empty (they wake on peers' messages). */
+  noTxs: boolean[];
+  gossipMs: number;
+  maxTimeMs: number;
+  timeouts: Timeouts;
+}
+
+export const SIM_TIMEOUTS: Timeouts = { proposeMs: 300, prevoteMs: 150, precommitMs: 150, deltaMs: 100 };
+
+export function makeScenario(seed: number, n: number): Scenario {
+  const rng = new Rng(seed ^ 0x9e3779b9);
+  const f = Math.floor((n - 1) / 3);
+  const nByz = f === 0 ? 0 : rng.chance(0.7) ? rng.int(1, f) : 0;
+  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+  const byzantine = order.slice(0, nByz).sort((a, b) => a - b);
+  const honest = order.slice(nByz);
+  const gstMs = rng.int(300, 4000);
+  const partition = rng.chance(0.5) ? Array.from({ length: n }, () => rng.int(0, 1)) : null;
+  const crash = rng.chance(0.5) ? (() => {
+    const at = rng.int(0, gstMs);
+    return { node: rng.pick(honest), at, restartAt: Math.min(gstMs, at + rng.int(50, 2000)) };
+  })() : null;
+  const noTxs = Array.from({ length: n }, () => rng.chance(0.3));
+  noTxs[honest[0]!] = false; // someone honest always has work, or nothing ever starts
+  return {
+    seed, n, byzantine, targetHeight: 3, gstMs,
+    dropRate: rng.pick([0, 0.05, 0.2, 0.4]),
+    preGstMaxDelayMs: rng.pick([20, 200, 600]),
+    postGstMaxDelayMs: 40,
+    partition, crash, noTxs, gossipMs: 250, maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
+  };
+}
+
+export interface SimResult {
+  scenario: Scenario;
+  violations: string[];
+  /** When every honest node had committed `targetHeight`; null if it never did. */
+  doneAt: number | null;
+  /** GST, or the restart if later: from here all honest nodes are up and connected. */
+  healedAt: number;
+  /** Chain length per honest node at the end. */
+  heights: number[];
+  stats: SimStats;
+  events: number;
+}
+
+type Ev =
+  | { kind: 'deliver'; from: number; to: number; msg: Msg }
+  | { kind: 'call'; node: SimNode; inc: number; fn: () => void }
+  | { kind: 'gossip' }
+  | { kind: 'crash'; node: number }
+  | { kind: 'restart'; node: number };
+
+export function runScenario(s: Scenario, trace?: (line: string) => void): SimResult {
+  const rng = new Rng(s.seed);
+  const queue = new EventQueue<Ev>();
+  const validators = accounts(s.n, `sim-${s.seed}`);
+  const violations: string[] = [];
+  const committed = new Map<number, string>();
+  const stats: SimStats = { messages: 0, refusals: 0, evidence: 0, syncs: 0, missing: 0, maxRound: 0 };
+  let now = 0;
+  const nodes: SimNode[] = [];
+
+  const world: World = {
+    get now() { return now; },
+    rng, validators, timeouts: s.timeouts, stats,
+    send(from, to, msg) {
+      stats.messages++;
+      if (now < s.gstMs) {
+        if (s.partition !== null && s.partition[from] !== s.partition[to]) return;
+        if (rng.chance(s.dropRate)) return;
+        queue.push(now + rng.int(1, s.preGstMaxDelayMs), { kind: 'deliver', from, to, msg });
+      } else queue.push(now + rng.int(1, s.postGstMaxDelayMs), { kind: 'deliver', from, to, msg });
+    },
+    later(node, delayMs, fn) {
+      queue.push(now + delayMs, { kind: 'call', node, inc: node.inc, fn });
+    },
+    hasTxs: (node) => !s.noTxs[node],
+    recordCommit(node, height, hash, via) {
+      trace?.(`${now} node ${node} commits ${height} ${hash.slice(0, 8)} via ${via}`);
+      const prev = committed.get(height);
+      if (prev === undefined) committed.set(height, hash);
+      else if (prev !== hash) violations.push(`SAFETY: node ${node} committed ${hash} at height ${height}, another honest node committed ${prev}`);
+    },
+    violation(what) {
+      violations.push(what);
+    },
+  };
+
+  for (let i = 0; i < s.n; i++) {
+    const node = s.byzantine.includes(i) ? new ByzantineNode(i, validators[i]!, world) : new SimNode(i, validators[i]!, world);
+    node.onEvidence = (v) => {
+      if (!s.byzantine.includes(v)) violations.push(`node ${i} reported evidence against honest validator ${v}`);
+    };
+    nodes.push(node);
+  }
+  const honest = nodes.filter((x) => !x.byzantine);
+  for (const node of nodes) node.boot();
+  queue.push(s.gossipMs, { kind: 'gossip' });
+  if (s.crash !== null) {
+    queue.push(s.crash.at, { kind: 'crash', node: s.crash.node });
+    queue.push(s.crash.restartAt, { kind: 'restart', node: s.crash.node });
+  }
+
+  let events = 0;
+  let doneAt: number | null = null;
+  const done = () => honest.every((x) => x.chain.length >= s.targetHeight);
+  for (let ev = queue.pop(); ev !== undefined && ev.time <= s.maxTimeMs; ev = queue.pop()) {
+    now = ev.time;
+    events++;
+    const e = ev.item;
+    switch (e.kind) {
+      case 'deliver': {
+        const to = nodes[e.to]!;
+        if (trace && e.msg.kind !== 'syncResp') trace(`${now} ${e.from}->${e.to} ${describe(e.msg)}`);
+        to.receive(e.from, e.msg);
+        break;
+      }
+      case 'call':
+        if (e.node.inc === e.inc && e.node.alive) e.fn();
+        break;
+      case 'gossip':
+        for (const x of nodes) x.gossip();
+        queue.push(now + s.gossipMs, { kind: 'gossip' });
+        break;
+      case 'crash':
+        trace?.(`${now} node ${e.node} CRASH`);
+        nodes[e.node]!.crash();
+        break;
+      case 'restart':
+        trace?.(`${now} node ${e.node} RESTART`);
+        nodes[e.node]!.boot();
+        break;
+    }
+    if (done()) {
+      doneAt = now;
+      break;
+    }
+  }
+  const healedAt = Math.max(s.gstMs, s.crash?.restartAt ?? 0);
+  return { scenario: s, violations, doneAt, healedAt, heights: honest.map((x) => x.chain.length), stats, events };
+}
+
+function describe(m: Msg): string {
+  switch (m.kind) {
+    case 'proposal': return `proposal ${m.p.height}/${m.p.round} pol=${m.p.polRound} ${m.p.blockHash.slice(0, 8)}`;
+    case 'vote': return `${m.v.type} ${m.v.height}/${m.v.round} ${m.v.blockHash?.slice(0, 8) ?? 'nil'} by ${m.v.validator.slice(0, 6)}`;
+    case 'syncReq': return `syncReq from ${m.fromHeight}`;
+    case 'syncResp': return `syncResp ${m.entries.length}`;
+  }
+}
