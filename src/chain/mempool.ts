@@ -62,6 +62,17 @@ export class Mempool {
     this.listeners.push(listener);
   }
 
+  /** Throws the nonce error `add` would throw, without adding (admission checks nonces before state rules). */
+  checkNonce(d: DecodedTx, committedNonce: number): void {
+    if (this.byHash.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });
+    const { nonce } = d.tx;
+    if (nonce < committedNonce) throw new AppError('nonce_too_low', `nonce ${nonce} is already used; next is ${committedNonce}`, { expected: committedNonce });
+    const q = this.senders.get(d.tx.from);
+    const next = q && q.base >= committedNonce ? q.next : committedNonce;
+    if (q?.txs.has(nonce)) throw new AppError('nonce_too_low', `nonce ${nonce} is already pending for this sender; next is ${next}`, { expected: next });
+    if (nonce > next + this.opts.maxNonceGap) throw new AppError('nonce_too_high', `nonce ${nonce} is more than ${this.opts.maxNonceGap} ahead of the next expected ${next}`, { expected: next });
+  }
+
   /** Admits a verified tx. `committedNonce` is the sender's next nonce in committed state. */
   add(d: DecodedTx, committedNonce: number): void {
     if (this.byHash.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });

@@ -195,9 +195,8 @@ export class ConsensusEngine {
         this.log.warn({ validator: v.validator, height: v.height, round: v.round, type: v.type }, 'consensus: equivocation');
         this.emit({ type: 'evidence', a: res.existing, b: v });
       }
-      return;
-    }
-    if (res.kind !== 'added') return;
+      if (!res.counted) return;
+    } else if (res.kind !== 'added') return;
     if (this.step === 'idle') this.wake();
     this.progress();
   }

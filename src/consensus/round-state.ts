@@ -23,51 +23,64 @@ function key(hash: string | null): string {
   return hash === null ? NIL : hash;
 }
 
+/**
+ * Distinct values one author may have counted in one (round, type). The first vote is
+ * the author's vote for "any"-thresholds; a conflicting one (equivocation) still counts
+ * toward its own value, as in the paper, where 2f+1 <PREVOTE, h, r, id(v)> counts every
+ * signed message for id(v). Counting only the first would let one Byzantine authority
+ * show a POL to some honest nodes and hide it from others forever (see the simulation).
+ * Safety is unaffected: two quorums for different values in one round still share more
+ * than f authorities. Beyond this many values the author is ignored.
+ */
+export const MAX_VALUES_PER_AUTHOR = 3;
+
 export type AddResult =
   | { kind: 'added' }
   | { kind: 'duplicate' }
-  | { kind: 'conflict'; existing: Vote }
+  | { kind: 'conflict'; existing: Vote; counted: boolean }
   | { kind: 'rejected'; reason: string };
 
-/** Votes of one (height, round, type), first vote per author wins. */
+/** Votes of one (height, round, type), keyed by author then by value. */
 export class VoteSet {
-  private readonly byAuthor = new Map<string, Vote>();
-  private readonly counts = new Map<string, number>();
+  /** First vote of each author: what "any" thresholds count. */
+  private readonly first = new Map<string, Vote>();
+  /** value -> author -> vote. */
+  private readonly byValue = new Map<string, Map<string, Vote>>();
+  private readonly valuesOf = new Map<string, number>();
 
   add(v: Vote): AddResult {
-    const existing = this.byAuthor.get(v.validator);
-    if (existing !== undefined) {
-      return existing.blockHash === v.blockHash ? { kind: 'duplicate' } : { kind: 'conflict', existing };
-    }
-    this.byAuthor.set(v.validator, v);
     const k = key(v.blockHash);
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    let voters = this.byValue.get(k);
+    if (voters?.has(v.validator)) return { kind: 'duplicate' };
+    const existing = this.first.get(v.validator);
+    const values = this.valuesOf.get(v.validator) ?? 0;
+    if (existing !== undefined && values >= MAX_VALUES_PER_AUTHOR) return { kind: 'conflict', existing, counted: false };
+    if (voters === undefined) this.byValue.set(k, (voters = new Map()));
+    voters.set(v.validator, v);
+    this.valuesOf.set(v.validator, values + 1);
+    if (existing !== undefined) return { kind: 'conflict', existing, counted: true };
+    this.first.set(v.validator, v);
     return { kind: 'added' };
   }
 
   /** Distinct authors who voted (anything). */
   get size(): number {
-    return this.byAuthor.size;
+    return this.first.size;
   }
 
+  /** Distinct authors who voted for `hash` (null = nil). */
   count(hash: string | null): number {
-    return this.counts.get(key(hash)) ?? 0;
+    return this.byValue.get(key(hash))?.size ?? 0;
   }
 
-  /** The value (block hash, or null for nil) with at least `q` votes; undefined if none. */
+  /** A value (block hash, or null for nil) with at least `q` votes; undefined if none. */
   quorumValue(q: number): string | null | undefined {
-    for (const [k, c] of this.counts) if (c >= q) return k === NIL ? null : k;
+    for (const [k, voters] of this.byValue) if (voters.size >= q) return k === NIL ? null : k;
     return undefined;
   }
 
   votesFor(hash: string | null): Vote[] {
-    const out: Vote[] = [];
-    for (const v of this.byAuthor.values()) if (v.blockHash === hash) out.push(v);
-    return out;
-  }
-
-  authors(): IterableIterator<string> {
-    return this.byAuthor.keys();
+    return [...(this.byValue.get(key(hash))?.values() ?? [])];
   }
 }
 

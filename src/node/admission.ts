@@ -29,9 +29,11 @@ export class TxAdmission {
     if (!verifyTxSig(d)) throw new AppError('bad_signature', 'signature does not verify for tx.from over sha256(JCS(body))');
     const state = this.chain.stateReader;
     const head = this.chain.head;
+    const account = getAccount(state, d.tx.from);
+    // Replays and nonce gaps first: a replayed tx is nonce_too_low, whatever its state rules now say.
+    if (account) this.mempool.checkNonce(d, account.nonce);
     this.machine.admit(state, d, { chainId, height: head.height + 1, time: Math.max(Date.now(), head.header.time + 1) });
-    const account = getAccount(state, d.tx.from)!;
-    this.mempool.add(d, account.nonce);
+    this.mempool.add(d, account!.nonce);
     return d;
   }
 }

@@ -191,7 +191,7 @@ describe('membership', () => {
   it('setAllowedPeers removing a connected peer disconnects it; re-adding lets it back', async () => {
     const [ka, kb] = await cluster.keys(2);
     const a = await cluster.node(ka!, { allowedPeers: ids(ka!, kb!) });
-    const b = await cluster.node(kb!, { allowedPeers: ids(ka!, kb!), peers: [addrOf(a)] },);
+    const b = await cluster.node(kb!, { allowedPeers: ids(ka!, kb!), peers: [addrOf(a)] });
     const events: string[] = [];
     a.onPeerChange((p, up) => events.push(`${p === kb!.peerId ? 'b' : p}:${up}`));
     await waitFor(() => a.connectedPeers().includes(b.peerId), 5_000, 'connect');

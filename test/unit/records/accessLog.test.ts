@@ -193,11 +193,7 @@ describe('access.log rules', () => {
   it('emergency_reason_required: emergency without reason is a ParamError on tx.payload.reason, and rejected if it reaches execution', () => {
     const w = setup();
     expect(() => log(w, w.southDoc, { recordId: 'north:obs/1', emergency: true })).toThrow(ParamError);
-    try {
-      log(w, w.southDoc, { recordId: 'north:obs/1', emergency: true });
-    } catch (e) {
-      expect((e as ParamError).field).toBe('tx.payload.reason');
-    }
+    expect(() => log(w, w.southDoc, { recordId: 'north:obs/1', emergency: true })).toThrow(expect.objectContaining({ field: 'tx.payload.reason' }));
     const r = runTx(w.st, w.southDoc, 'access.log', { recordId: 'north:obs/1', action: 'read', purpose: 'TREAT', emergency: true }, { skipShape: true });
     expect(r.error!.code).toBe('emergency_reason_required');
   });

@@ -72,6 +72,8 @@ export interface SimResult {
   heights: number[];
   stats: SimStats;
   events: number;
+  /** The nodes at the end of the run (for debugging a seed). */
+  nodes: SimNode[];
 }
 
 type Ev =
@@ -168,7 +170,7 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
     }
   }
   const healedAt = Math.max(s.gstMs, s.crash?.restartAt ?? 0);
-  return { scenario: s, violations, doneAt, healedAt, heights: honest.map((x) => x.chain.length), stats, events };
+  return { scenario: s, violations, doneAt, healedAt, heights: honest.map((x) => x.chain.length), stats, events, nodes };
 }
 
 function describe(m: Msg): string {
