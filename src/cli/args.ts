@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseHostPort } from '../node/config.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -38,4 +39,15 @@ export function requireFlag(v: string | boolean | undefined, name: string): stri
   const s = strFlag(v, name);
   if (s === undefined) throw new UsageError(`--${name} is required`);
   return s;
+}
+
+/** A HOST:PORT flag; a malformed value is a usage error naming the flag. */
+export function hostPortFlag(v: string | boolean | undefined, name: string): { host: string; port: number } | undefined {
+  const s = strFlag(v, name);
+  if (s === undefined) return undefined;
+  try {
+    return parseHostPort(s, `--${name}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

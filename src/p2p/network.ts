@@ -120,7 +120,9 @@ export class Libp2pNetwork implements Network {
     this.redialBaseMs = internals.redialBaseMs ?? 500;
     this.redialCapMs = internals.redialCapMs ?? 30_000;
     this.penalties = new PenaltyBox(internals.penalties);
-    this.allowed = this.validPeerIds(opts.allowedPeers, 'allowedPeers', true);
+    // lenient like setAllowedPeers: the list comes from chain state, and one bad entry there
+    // must not stop the node from ever starting again
+    this.allowed = this.validPeerIds(opts.allowedPeers, 'allowedPeers');
     for (const t of TOPICS) this.topicByName.set(topicName(opts.chainId, t), t);
     for (const addr of opts.peers) {
       const sp = parseStaticPeer(addr);
@@ -224,18 +226,17 @@ export class Libp2pNetwork implements Network {
     this.log.warn({ peer: peerId, direction, why }, 'refused connection');
   }
 
-  private validPeerIds(ids: Iterable<string>, what: string, strict: boolean): Set<string> {
+  private validPeerIds(ids: Iterable<string>, what: string): Set<string> {
     const out = new Set<string>();
     for (const id of ids) {
       if (isPeerId(id)) out.add(id);
-      else if (strict) throw new Error(`p2p: ${what} contains an invalid peer id "${id}"`);
-      else this.log.warn({ peer: id }, `ignoring invalid peer id in ${what}`);
+      else this.log.warn({ peer: String(id) }, `ignoring invalid peer id in ${what}`);
     }
     return out;
   }
 
   setAllowedPeers(peerIds: Iterable<string>): void {
-    this.allowed = this.validPeerIds(peerIds, 'allowed peers', false);
+    this.allowed = this.validPeerIds(peerIds, 'allowed peers');
     if (this.state !== 'running') return;
     for (const p of this.libp2p.getPeers()) {
       const id = p.toString();

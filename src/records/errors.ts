@@ -6,8 +6,11 @@ import { TxRuleError } from '../util/errors.js';
  * RPC error reason when admission refuses one. Never rename a code: integrators match on it.
  */
 export const RecordErrorCode = {
-  /** The sender's role may not send this tx type (or a member has no org). */
-  WrongRole: 'wrong_role',
+  /**
+   * The sender's role may not send this tx type, or a member has no org. The same code
+   * as chain/state's role check (which runs first), so integrators see one code.
+   */
+  RoleNotAllowed: 'role_not_allowed',
   /** record.anchor: the recordId prefix is not the sender's org. */
   RecordPrefixMismatch: 'record_prefix_mismatch',
   /** record.anchor: a new version from an org that is not the record's custodian. */

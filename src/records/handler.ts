@@ -20,7 +20,7 @@ export interface RecordTxHandler<P> extends TxHandler<P> {
 /** The sender's role is one of `roles` (executor checks this too; kept for defence). */
 export function requireRole(env: ReadEnv, roles: readonly Role[]): void {
   if (!roles.includes(env.sender.role)) {
-    throw new RecordRuleError(RecordErrorCode.WrongRole, `role ${env.sender.role} may not send ${env.tx.type}`);
+    throw new RecordRuleError(RecordErrorCode.RoleNotAllowed, `role ${env.sender.role} may not send ${env.tx.type}`);
   }
 }
 
@@ -28,7 +28,7 @@ export function requireRole(env: ReadEnv, roles: readonly Role[]): void {
 export function requireMemberOrg(env: ReadEnv, roles: readonly Role[]): string {
   requireRole(env, roles);
   const org = env.sender.org;
-  if (org === null) throw new RecordRuleError(RecordErrorCode.WrongRole, `a ${env.sender.role} without an org may not send ${env.tx.type}`);
+  if (org === null) throw new RecordRuleError(RecordErrorCode.RoleNotAllowed, `a ${env.sender.role} without an org may not send ${env.tx.type}`);
   return org;
 }
 

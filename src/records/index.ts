@@ -23,6 +23,6 @@ export { getRecord, getConsent, patientConsentIds, consentStatus, consentView } 
 export * from './schemas.js';
 export type * from './types.js';
 export { toFhirConsent } from './fhir/consent.js';
-export type { FhirConsentInput } from './fhir/consent.js';
+export type { FhirConsentInput, FhirResource } from './fhir/consent.js';
 export { toFhirAuditEvent, toFhirAuditEventBundle } from './fhir/auditEvent.js';
 export type { AuditSource } from './fhir/auditEvent.js';

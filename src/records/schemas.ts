@@ -1,3 +1,4 @@
+import { ACCOUNT_PATTERN, ORG_ID_PATTERN } from '../chain/state/index.js';
 import { ACTIONS, EMERGENCY_REASONS, PURPOSES } from '../chain/types.js';
 
 /**
@@ -12,15 +13,25 @@ import { ACTIONS, EMERGENCY_REASONS, PURPOSES } from '../chain/types.js';
  *    (`LOINC:11506-3`). The FHIR mapping knows LOINC and SNOMED (fhir/codes.ts).
  */
 
-export const ORG_ID_PATTERN = '^[a-z0-9-]{2,32}$';
-export const ACCOUNT_PATTERN = '^[0-9a-f]{64}$';
-export const RECORD_ID_PATTERN = '^[a-z0-9-]{2,32}:[A-Za-z0-9._/-]{1,128}$';
+/** A pattern without its anchors, to compose. */
+const inner = (pattern: string): string => pattern.slice(1, -1);
+
+export const RECORD_ID_PATTERN = `^${inner(ORG_ID_PATTERN)}:[A-Za-z0-9._/-]{1,128}$`;
 export const CONTENT_HASH_PATTERN = '^sha256:[0-9a-f]{64}$';
 export const FHIR_TYPE_PATTERN = '^[A-Z][A-Za-z]{1,63}$';
 export const TYPE_CODE_PATTERN = '^[A-Z][A-Za-z0-9]{0,31}:[A-Za-z0-9.-]{1,64}$';
-export const RECORD_TYPE_PATTERN = '^(?:[A-Z][A-Za-z]{1,63}|[A-Z][A-Za-z0-9]{0,31}:[A-Za-z0-9.-]{1,64})$';
-export const GRANTEE_PATTERN = '^(?:[0-9a-f]{64}|org:[a-z0-9-]{2,32})$';
+export const RECORD_TYPE_PATTERN = `^(?:${inner(FHIR_TYPE_PATTERN)}|${inner(TYPE_CODE_PATTERN)})$`;
+export const GRANTEE_PATTERN = `^(?:${inner(ACCOUNT_PATTERN)}|org:${inner(ORG_ID_PATTERN)})$`;
 export const ON_BEHALF_OF_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
+
+/** Human problems for the patterns above (chain/validate-tx.ts reports them as -32602). */
+export const RECORD_PATTERN_PROBLEMS: Readonly<Record<string, string>> = {
+  [RECORD_ID_PATTERN]: 'must be <org>:<local id>, org 2-32 of [a-z0-9-], local id 1-128 of [A-Za-z0-9._/-]',
+  [CONTENT_HASH_PATTERN]: 'must be sha256: followed by 64 lowercase hex characters',
+  [RECORD_TYPE_PATTERN]: 'must be a FHIR resource type (Observation) or a code like LOINC:11506-3',
+  [GRANTEE_PATTERN]: 'must be an account id (64 lowercase hex) or org:<orgId>',
+  [ON_BEHALF_OF_PATTERN]: 'must be 1-64 characters of [A-Za-z0-9._-]',
+};
 
 /** Most entries one scope list may hold. */
 export const MAX_SCOPE_ITEMS = 64;

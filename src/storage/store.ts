@@ -54,7 +54,7 @@ export class ChainStore {
       if (cause?.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(cause?.message ?? '')) {
         throw new StoreError('corrupt', `data directory ${dir} is corrupt: ${cause?.message ?? ''}`);
       }
-      throw new StoreError('io', `cannot open data directory ${dir}: ${cause?.message ?? (err as Error).message}`);
+      throw new StoreError('io', `cannot open data directory ${dir}: ${cause?.message ?? (err as Error).message}. If its files were damaged, restore a backup or move the directory aside and let the node resync.`);
     }
     return new ChainStore(db);
   }

@@ -1,7 +1,6 @@
 import { resolve, join } from 'node:path';
 import { createNetwork } from '../../node/home.js';
-import { parseHostPort } from '../../node/config.js';
-import { intFlag, parse, requireFlag, strFlag, UsageError } from '../args.js';
+import { hostPortFlag, intFlag, parse, requireFlag, strFlag, UsageError } from '../args.js';
 
 const ORG_RE = /^[a-z0-9-]{2,32}$/;
 const CHAIN_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -14,8 +13,8 @@ export async function init(argv: string[]): Promise<number> {
   if (!CHAIN_RE.test(chainId)) throw new UsageError('--chain-id must be 1-64 characters of [A-Za-z0-9._-]');
   const org = strFlag(values.org, 'org') ?? 'org0';
   if (!ORG_RE.test(org)) throw new UsageError('--org must match [a-z0-9-]{2,32}');
-  const rpc = parseHostPort(strFlag(values.rpc, 'rpc') ?? '127.0.0.1:8645', '--rpc');
-  const p2p = parseHostPort(strFlag(values.p2p, 'p2p') ?? '127.0.0.1:8646', '--p2p');
+  const rpc = hostPortFlag(values.rpc, 'rpc') ?? { host: '127.0.0.1', port: 8645 };
+  const p2p = hostPortFlag(values.p2p, 'p2p') ?? { host: '127.0.0.1', port: 8646 };
   const net = await createNetwork(chainId, [{ home, org, orgName: strFlag(values['org-name'], 'org-name') ?? org, rpc, p2p }]);
   const n = net.nodes[0]!;
   process.stdout.write(JSON.stringify({ home, chainId, org, peerId: n.peerId, admin: n.admin, authority: n.authority, adminKey: join(home, 'keys/admin.json'), authorityKey: join(home, 'keys/authority.json') }, null, 2) + '\n');

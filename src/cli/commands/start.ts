@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { createNetwork, hasChain, homePaths } from '../../node/home.js';
-import { isValidLogLevel, parseHostPort } from '../../node/config.js';
+import { isValidLogLevel } from '../../node/config.js';
 import { startNode } from '../../node/node.js';
 import { createLogger } from '../../util/logger.js';
-import { parse, strFlag, UsageError } from '../args.js';
+import { hostPortFlag, parse, strFlag, UsageError } from '../args.js';
 
 const STOP_DEADLINE_MS = 10_000;
 
@@ -11,8 +11,8 @@ const STOP_DEADLINE_MS = 10_000;
 export async function start(argv: string[]): Promise<number> {
   const { values } = parse(argv, { home: { type: 'string' }, rpc: { type: 'string' }, p2p: { type: 'string' }, peers: { type: 'string' }, 'log-level': { type: 'string' } });
   const home = resolve(strFlag(values.home, 'home') ?? '.medledger');
-  const rpc = values.rpc === undefined ? undefined : parseHostPort(strFlag(values.rpc, 'rpc')!, '--rpc');
-  const p2p = values.p2p === undefined ? undefined : parseHostPort(strFlag(values.p2p, 'p2p')!, '--p2p');
+  const rpc = hostPortFlag(values.rpc, 'rpc');
+  const p2p = hostPortFlag(values.p2p, 'p2p');
   const peers = values.peers === undefined ? undefined : strFlag(values.peers, 'peers')!.split(',').map((s) => s.trim()).filter(Boolean);
   if (peers?.some((p) => !p.startsWith('/'))) throw new UsageError('--peers takes multiaddrs like /ip4/127.0.0.1/tcp/8646/p2p/<peerId>, comma-separated');
   const logLevel = strFlag(values['log-level'], 'log-level');

@@ -164,10 +164,10 @@ describe('access.log outcomes (the tx is ok in all three)', () => {
 });
 
 describe('access.log rules', () => {
-  it('wrong_role: patients and authorities may not log access', () => {
+  it('role_not_allowed: patients and authorities may not log access', () => {
     const w = setup();
-    expect(log(w, w.alice, { recordId: 'north:obs/1' }).error!.code).toBe('wrong_role');
-    expect(log(w, w.authority, { recordId: 'north:obs/1' }).error!.code).toBe('wrong_role');
+    expect(log(w, w.alice, { recordId: 'north:obs/1' }).error!.code).toBe('role_not_allowed');
+    expect(log(w, w.authority, { recordId: 'north:obs/1' }).error!.code).toBe('role_not_allowed');
   });
 
   it('unknown_record: rejected, no event (execution only: the anchor may be pending)', () => {

@@ -44,22 +44,22 @@ describe('record.anchor', () => {
     expect(v3.events[0]).toMatchObject({ kind: 'record', version: 3, txHash: v3.hash });
   });
 
-  it('wrong_role: a patient, an auditor and an authority may not anchor', () => {
+  it('role_not_allowed: a patient, an auditor and an authority may not anchor', () => {
     const w = world();
     const auditorNorth = w.st.addAccount('auditor', 'north');
     for (const who of [w.alice, auditorNorth, w.authority]) {
       const r = runTx(w.st, who, 'record.anchor', rec('north:x', w.alice.account));
       expect(r.status).toBe('rejected');
-      expect(r.error!.code).toBe('wrong_role');
+      expect(r.error!.code).toBe('role_not_allowed');
     }
-    expect(admitCode(w.st, auditorNorth, 'record.anchor', rec('north:x', w.alice.account))).toBe('wrong_role');
+    expect(admitCode(w.st, auditorNorth, 'record.anchor', rec('north:x', w.alice.account))).toBe('role_not_allowed');
     expect(getRecord(w.st, 'north:x')).toBeUndefined();
   });
 
-  it('wrong_role: a member account without an org', () => {
+  it('role_not_allowed: a member account without an org', () => {
     const w = world();
     const orphan = w.st.addAccount('clinician', null);
-    expect(runTx(w.st, orphan, 'record.anchor', rec('north:x', w.alice.account)).error!.code).toBe('wrong_role');
+    expect(runTx(w.st, orphan, 'record.anchor', rec('north:x', w.alice.account)).error!.code).toBe('role_not_allowed');
   });
 
   it('record_prefix_mismatch: a new record under another org prefix (admission and execution)', () => {

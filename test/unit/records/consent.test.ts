@@ -36,11 +36,11 @@ describe('consent.grant', () => {
     }
   });
 
-  it('wrong_role: only patients grant', () => {
+  it('role_not_allowed: only patients grant', () => {
     const w = world();
     const payload = { grantee: w.southDoc.account, scope: {}, purpose: 'TREAT' };
-    expect(admitCode(w.st, w.northAdmin, 'consent.grant', payload)).toBe('wrong_role');
-    expect(runTx(w.st, w.northDoc, 'consent.grant', payload).error!.code).toBe('wrong_role');
+    expect(admitCode(w.st, w.northAdmin, 'consent.grant', payload)).toBe('role_not_allowed');
+    expect(runTx(w.st, w.northDoc, 'consent.grant', payload).error!.code).toBe('role_not_allowed');
   });
 
   it('unknown_grantee: no such account (execution only)', () => {
@@ -107,10 +107,10 @@ describe('consent.revoke', () => {
     expect(consentView(getConsent(w.st, g.hash)!, w.st.time)).toMatchObject({ status: 'revoked', expiresAt: g.tx.payload.expiresAt });
   });
 
-  it('wrong_role: a clinician cannot revoke', () => {
+  it('role_not_allowed: a clinician cannot revoke', () => {
     const w = world();
     const g = grant(w, { grantee: 'org:south' });
-    expect(runTx(w.st, w.southDoc, 'consent.revoke', { consentId: g.hash }).error!.code).toBe('wrong_role');
+    expect(runTx(w.st, w.southDoc, 'consent.revoke', { consentId: g.hash }).error!.code).toBe('role_not_allowed');
   });
 
   it('unknown_consent: no such consent (execution only: a pending grant may create it)', () => {

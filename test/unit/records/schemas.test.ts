@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, EMERGENCY_REASONS, PURPOSES, type TxType } from '../../../src/chain/types.js';
 import { MAX_SCOPE_ITEMS, RECORD_ERROR_CODES, recordHandlers } from '../../../src/records/index.js';
 import { ParamError } from '../../../src/util/errors.js';
-import { contentHash, hash64, validatePayload } from './support.js';
+import { generateKeyPair } from '../../../src/chain/ed25519.js';
+import { signTx } from '../../../src/chain/tx.js';
+import { createTxValidator } from '../../../src/chain/validate-tx.js';
+import { CHAIN_ID, contentHash, hash64, validatePayload } from './support.js';
 
 const acct = hash64('a');
 
@@ -60,8 +63,8 @@ describe('payload schemas (SPEC §3 field rules)', () => {
     for (const bad of ['treat', 'BTG', 'TREAT ']) expect(fieldOf('consent.grant', { ...grantOk, purpose: bad })).toBe('tx.payload.purpose');
     for (const bad of [1.5, -1, '1', 253_402_300_800_000]) expect(fieldOf('consent.grant', { ...grantOk, expiresAt: bad })).toBe('tx.payload.expiresAt');
     expect(fieldOf('consent.grant', { ...grantOk, scope: { recordTypes: ['Observation'], recordIds: ['north:obs/1'] } })).toBeNull();
-    expect(fieldOf('consent.grant', { ...grantOk, scope: { recordTypes: ['obs'] } })).toBe('tx.payload.scope.recordTypes.0');
-    expect(fieldOf('consent.grant', { ...grantOk, scope: { recordIds: ['north:a', 'bad'] } })).toBe('tx.payload.scope.recordIds.1');
+    expect(fieldOf('consent.grant', { ...grantOk, scope: { recordTypes: ['obs'] } })).toBe('tx.payload.scope.recordTypes[0]');
+    expect(fieldOf('consent.grant', { ...grantOk, scope: { recordIds: ['north:a', 'bad'] } })).toBe('tx.payload.scope.recordIds[1]');
     expect(fieldOf('consent.grant', { ...grantOk, scope: { recordIds: ['north:a', 'north:a'] } })).toBe('tx.payload.scope.recordIds');
     const many = Array.from({ length: MAX_SCOPE_ITEMS + 1 }, (_, i) => `north:r${i}`);
     expect(fieldOf('consent.grant', { ...grantOk, scope: { recordIds: many } })).toBe('tx.payload.scope.recordIds');
@@ -92,6 +95,40 @@ describe('payload schemas (SPEC §3 field rules)', () => {
     for (const ok of ['a', 'Dr.Smith_01-x', 'x'.repeat(64)]) expect(fieldOf('access.log', { ...logOk, onBehalfOf: ok })).toBeNull();
     for (const bad of ['', 'dr smith', 'x'.repeat(65), 'a/b', 'ü']) expect(fieldOf('access.log', { ...logOk, onBehalfOf: bad })).toBe('tx.payload.onBehalfOf');
     expect(fieldOf('access.log', { ...logOk, patient: acct })).toBe('tx.payload.patient');
+  });
+});
+
+describe("with chain/validate-tx.ts (the node's edge validator)", () => {
+  const validate = createTxValidator(recordHandlers, { maxTxBytes: 65_536 });
+  const key = generateKeyPair();
+  const wire = (type: TxType, payload: Record<string, unknown>) => signTx({ chainId: CHAIN_ID, type, from: key.account, nonce: 0, payload }, key.secretKey);
+  const fieldAtEdge = (type: TxType, payload: Record<string, unknown>): string | null => {
+    try {
+      validate(wire(type, payload));
+      return null;
+    } catch (e) {
+      if (e instanceof ParamError) return e.field;
+      throw e;
+    }
+  };
+
+  it('accepts a signed tx of every records type and names the same fields as the harness', () => {
+    expect(fieldAtEdge('record.anchor', anchorOk)).toBeNull();
+    expect(fieldAtEdge('consent.grant', { ...grantOk, scope: { recordTypes: ['LOINC:11506-3'], recordIds: ['north:a'] }, expiresAt: 1 })).toBeNull();
+    expect(fieldAtEdge('consent.revoke', { consentId: acct })).toBeNull();
+    expect(fieldAtEdge('access.log', { ...logOk, emergency: true, reason: 'other', onBehalfOf: 's1' })).toBeNull();
+    const bad: [TxType, Record<string, unknown>][] = [
+      ['access.log', { ...logOk, emergency: true }],
+      ['access.log', { ...logOk, reason: 'other' }],
+      ['access.log', { ...logOk, extra: 1 }],
+      ['consent.grant', { ...grantOk, scope: { recordIds: ['north:a', 'bad'] } }],
+      ['record.anchor', { ...anchorOk, recordType: 'LOINC:' }],
+    ];
+    for (const [type, payload] of bad) {
+      const edge = fieldAtEdge(type, payload);
+      expect(edge).not.toBeNull();
+      expect(edge).toBe(fieldOf(type, payload));
+    }
   });
 });
 

@@ -93,8 +93,9 @@ export function validatePayload(type: TxType, payload: unknown): void {
     const err = validate.errors![0]!;
     const extra = (err.params as { additionalProperty?: string; missingProperty?: string });
     const leaf = extra.additionalProperty ?? extra.missingProperty;
-    const path = err.instancePath.split('/').filter(Boolean).join('.');
-    const field = ['tx.payload', path, leaf].filter((s) => s !== undefined && s !== '').join('.');
+    // Same naming as chain/validate-tx.ts: `tx.payload.scope.recordIds[1]`.
+    const path = err.instancePath.split('/').filter(Boolean).map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`)).join('');
+    const field = `tx.payload${path}${leaf !== undefined ? `.${leaf}` : ''}`;
     throw new ParamError(field, err.message ?? 'is invalid');
   }
   handler.checkShape?.(payload);

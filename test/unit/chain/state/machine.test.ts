@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../../../src/chain/ed25519.js';
 import { AppError, ParamError, TxRuleError } from '../../../../src/util/errors.js';
 import { chainHandlers, getAccount, STATE_ERROR_CODES, type TxHandler } from '../../../../src/chain/state/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { GENESIS_PREV_ROOT, stateRoot, type StateWrites } from '../../../../src/chain/state/index.js';
+import { GENESIS_PREV_ROOT, stateRoot, type StateValue, type StateWrites } from '../../../../src/chain/state/index.js';
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -11,7 +11,7 @@ function u32(n: number): Buffer {
 describe('stateRoot', () => {
   it('follows the documented layout: prevRoot || sorted (len key, key, len value, JCS value | 0xffffffff)', () => {
     const prev = 'ab'.repeat(32);
-    const writes: StateWrites = new Map([['b', { y: 2, x: 1 }], ['a', null], ['é', 'v']]);
+    const writes: StateWrites = new Map<string, StateValue | null>([['b', { y: 2, x: 1 }], ['a', null], ['é', 'v']]);
     const expected = createHash('sha256').update(Buffer.concat([
       Buffer.from(prev, 'hex'),
       u32(1), Buffer.from('a'), u32(0xffffffff),

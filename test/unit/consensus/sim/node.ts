@@ -65,6 +65,8 @@ export class SimNode {
   readonly chain: ChainEntry[] = [];
   protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null };
   private lastSyncAt = -1e9;
+  /** Peer messages by height, relayed by gossip (the paper's gossip property needs relays, not just own votes). */
+  private readonly seen = new Map<number, Map<string, Msg>>();
 
   constructor(readonly index: number, readonly id: string, protected readonly world: World) {}
 
@@ -97,6 +99,7 @@ export class SimNode {
 
   protected startNext(): void {
     const h = this.nextHeight;
+    for (const k of [...this.seen.keys()]) if (k < h) this.seen.delete(k);
     const pv = this.privval;
     const restore: RestoreState | undefined = pv.height === h && pv.lastRound >= 0
       ? { round: pv.lastRound, lockedRound: pv.lockedRound, lockedBlockHash: pv.lockedHash }
@@ -248,12 +251,14 @@ export class SimNode {
     switch (msg.kind) {
       case 'proposal':
         if (!verifyProposalFake(msg.p)) return this.world.violation(`node ${this.index}: forged proposal in flight`);
+        this.remember(msg.p.height, `p/${msg.p.round}/${msg.p.blockHash}/${msg.p.polRound}`, msg);
         this.onPeerProposal(msg.p);
         this.apply(engine.onProposal(msg.p, this.isValid(msg.p)));
         if (msg.p.height > this.nextHeight) this.requestSync(from, false);
         return;
       case 'vote':
         if (!verifyVoteFake(msg.v)) return this.world.violation(`node ${this.index}: forged vote in flight`);
+        this.remember(msg.v.height, `v/${msg.v.round}/${msg.v.type}/${msg.v.validator}/${msg.v.blockHash}`, msg);
         this.apply(engine.onVote(msg.v));
         if (msg.v.height > this.nextHeight) this.requestSync(from, false);
         return;
@@ -278,6 +283,13 @@ export class SimNode {
 
   protected onPeerProposal(_p: Proposal): void {}
 
+  private remember(height: number, key: string, msg: Msg): void {
+    if (height < this.nextHeight || height > this.nextHeight + 1) return;
+    let m = this.seen.get(height);
+    if (m === undefined) this.seen.set(height, (m = new Map()));
+    if (m.size < 2000) m.set(key, msg);
+  }
+
   /** Simulated block sync: ask a peer for the blocks (with certificates) we are missing. */
   private requestSync(peer: number | null, retry: boolean): void {
     const w = this.world;
@@ -297,9 +309,14 @@ export class SimNode {
   /** Periodic re-gossip of what we signed at the current height (stands in for CometBFT's gossip routines). */
   gossip(): void {
     const pv = this.privval;
-    if (!this.alive || pv.height !== this.nextHeight) return;
-    for (const { proposal } of pv.proposals.values()) this.broadcast({ kind: 'proposal', p: proposal });
-    for (const { vote } of pv.votes.values()) this.broadcast({ kind: 'vote', v: vote });
+    if (!this.alive) return;
+    if (pv.height === this.nextHeight) for (const { proposal } of pv.proposals.values()) this.broadcast({ kind: 'proposal', p: proposal });
+    if (pv.height === this.nextHeight) for (const { vote } of pv.votes.values()) this.broadcast({ kind: 'vote', v: vote });
+    const relay = this.seen.get(this.nextHeight);
+    if (relay === undefined) return;
+    const n = this.world.validators.length;
+    const to = (this.index + 1 + this.world.rng.int(0, n - 2)) % n;
+    for (const msg of relay.values()) this.world.send(this.index, to, msg);
   }
 }
 

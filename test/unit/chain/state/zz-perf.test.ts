@@ -1,0 +1,35 @@
+import { it } from 'vitest';
+import { generateKeyPair } from '/work/main/src/chain/ed25519.js';
+import { signTx, decodeTx } from '/work/main/src/chain/tx.js';
+import { createTxValidator, createTxDecoder } from '/work/main/src/chain/validate-tx.js';
+import { chainHandlers, StateMachine, MapState } from '/work/main/src/chain/state/index.js';
+import { genesisState, validateGenesis, genesisBlock } from '/work/main/src/chain/genesis.js';
+
+it('perf', () => {
+  const k = generateKeyPair();
+  const txs = Array.from({ length: 20000 }, (_, i) => signTx({ chainId: 'medledger-dev', type: 'member.register', from: k.account, nonce: i, payload: { account: k.account, role: 'clinician', name: 'x' } }, k.secretKey));
+  const v = createTxValidator(chainHandlers.filter(h => h.type !== 'member.register').concat([{ ...chainHandlers[0]!, checkShape: undefined }]), { maxTxBytes: 65536 });
+  let t = performance.now();
+  for (const tx of txs) v(tx);
+  let dt = performance.now() - t;
+  process.stderr.write(`validate: ${(dt * 1000 / txs.length).toFixed(2)} us/tx\n`);
+  const g = validateGenesis({ chainId: 'medledger-dev', time: 1, orgs: [{ org: 'dev', name: 'Dev', admins: [k.account] }], authorities: [{ account: generateKeyPair().account, org: 'dev', nodeId: 'n0' }] });
+  const st = new MapState(); st.apply(genesisState(g));
+  const sm = new StateMachine(chainHandlers);
+  const members = Array.from({ length: 5000 }, () => generateKeyPair().account);
+  const dtxs = members.map((m, i) => decodeTx(signTx({ chainId: 'medledger-dev', type: 'member.register', from: k.account, nonce: i, payload: { account: m, role: 'clinician' } }, k.secretKey)));
+  t = performance.now();
+  const ex = sm.begin(st, genesisBlock(g).header.stateRoot, { chainId: 'medledger-dev', height: 1, time: 2 });
+  for (const d of dtxs) ex.apply(d);
+  const r = ex.finish();
+  dt = performance.now() - t;
+  process.stderr.write(`execute member.register (incl. checkPublicKey): ${(dt * 1000 / dtxs.length).toFixed(2)} us/tx, ok=${r.results.filter(x => x.receipt.status === 'ok').length}\n`);
+  const dtxs2 = Array.from({ length: 5000 }, (_, i) => decodeTx(signTx({ chainId: 'medledger-dev', type: 'member.revoke', from: k.account, nonce: 5000 + i, payload: { account: generateKeyPair().account } }, k.secretKey)));
+  st.apply(r.writes);
+  t = performance.now();
+  const ex2 = sm.begin(st, r.stateRoot, { chainId: 'medledger-dev', height: 2, time: 3 });
+  for (const d of dtxs2) ex2.apply(d);
+  ex2.finish();
+  dt = performance.now() - t;
+  process.stderr.write(`execute rejected revoke: ${(dt * 1000 / dtxs2.length).toFixed(2)} us/tx\n`);
+});
