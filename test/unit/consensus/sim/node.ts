@@ -241,7 +241,9 @@ export class SimNode {
 
   isValid(p: Proposal): boolean {
     const h = p.block.header;
-    return h.chainId === CHAIN_ID && h.height === p.height && h.proposer === p.proposer && blockHash(h) === p.blockHash
+    // A re-proposed block (polRound >= 0) keeps its header, built by an earlier round's proposer.
+    const builder = p.polRound === -1 ? h.proposer === p.proposer : this.world.validators.includes(h.proposer);
+    return h.chainId === CHAIN_ID && h.height === p.height && builder && blockHash(h) === p.blockHash
       && (p.height !== this.nextHeight || h.prevHash === this.headHash);
   }
 

@@ -16,3 +16,4 @@ it('one', () => {
     console.log(n.index, JSON.stringify(st), 'prevotes', rv?.prevotes.size, 'precommits', rv?.precommits.size, 'flags', JSON.stringify([...e.flags]), 'rounds', e.votes.roundNumbers(), JSON.stringify([...e.votes.futureRounds].map(([k,v]:any)=>[k.slice(0,6),[...v]])));
   }
 });
+it('ids', () => { const s = makeScenario(Number(process.env.SIM_SEED), Number(process.env.SIM_N ?? 4)); const r = runScenario({...s, maxTimeMs: 1}); console.log(r.nodes.map(n => n.index + '=' + n.id.slice(0,6)).join(' ')); });
