@@ -3,8 +3,7 @@ import { TX_TYPES, type DecodedTx, type Tx } from './types.js';
 import { canonicalBytes } from './jcs.js';
 import { decodeTx } from './tx.js';
 import { AppError, ParamError } from '../util/errors.js';
-import type { TxHandler } from './state/interface.js';
-import { ACCOUNT_PATTERN, CHAIN_ID_PATTERN, PATTERN_PROBLEMS, SIG_PATTERN } from './state/schema.js';
+import { ACCOUNT_PATTERN, CHAIN_ID_PATTERN, PATTERN_PROBLEMS, SIG_PATTERN, type TxHandler } from './state/index.js';
 
 /**
  * The edge check of a wire tx (SPEC §3 admission, first step): the exact envelope, the
@@ -69,6 +68,9 @@ function createShapeCheck(handlers: readonly TxHandler[]): (raw: unknown) => Tx 
   });
   const envelope = ajv.compile(envelopeSchema({ type: 'object' }));
   const perType = new Map<string, { validate: ValidateFunction; handler: TxHandler }>();
+  const problems: Record<string, string> = { ...PATTERN_PROBLEMS };
+  for (const h of handlers) Object.assign(problems, h.patternProblems);
+  const toParamError = (errors: ErrorObject[] | null | undefined): ParamError => paramErrorOf(errors, problems);
   for (const h of handlers) {
     if (perType.has(h.type)) throw new Error(`validate-tx: two handlers for ${h.type}`);
     assertClosed(h.payloadSchema, `${h.type} payloadSchema`, true);
@@ -78,10 +80,10 @@ function createShapeCheck(handlers: readonly TxHandler[]): (raw: unknown) => Tx 
     const type = isObject(raw) ? raw.type : undefined;
     const entry = typeof type === 'string' ? perType.get(type) : undefined;
     if (entry === undefined) {
-      if (!envelope(raw)) throw paramErrorOf(envelope.errors);
+      if (!envelope(raw)) throw toParamError(envelope.errors);
       throw new ParamError('tx.type', 'is not supported by this node');
     }
-    if (!entry.validate(raw)) throw paramErrorOf(entry.validate.errors);
+    if (!entry.validate(raw)) throw toParamError(entry.validate.errors);
     const tx = raw as unknown as Tx;
     entry.handler.checkShape?.(tx.payload);
     return tx;
@@ -92,14 +94,19 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * Refuses (at construction) a payload schema that lets unknown fields through: every
- * schema with `properties` must set `additionalProperties: false`, and the payload
- * itself must be an object schema.
+ * schema with `properties` must set `additionalProperties: false`, every other object
+ * schema must say what it allows (`additionalProperties`, or oneOf/anyOf/allOf branches,
+ * checked in turn), and the payload itself must be an object schema.
  */
 function assertClosed(schema: unknown, where: string, top = false): void {
   if (!isObject(schema)) return;
   if (top && schema.type !== 'object') throw new Error(`${where}: must be {type: "object", ...}`);
   if (schema.properties !== undefined && schema.additionalProperties !== false) {
     throw new Error(`${where}: an object schema with properties must set additionalProperties: false`);
+  }
+  const branched = schema.oneOf !== undefined || schema.anyOf !== undefined || schema.allOf !== undefined;
+  if (schema.type === 'object' && schema.additionalProperties === undefined && !branched) {
+    throw new Error(`${where}: an object schema must set additionalProperties (false, or a schema for a map)`);
   }
   const subs: unknown[] = [schema.items, schema.then, schema.else, schema.additionalProperties];
   for (const k of ['properties', 'patternProperties'] as const) {
@@ -128,7 +135,7 @@ const ARTICLE: Record<string, string> = {
 
 const list = (values: unknown[]): string => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
 
-function paramErrorOf(errors: ErrorObject[] | null | undefined): ParamError {
+function paramErrorOf(errors: ErrorObject[] | null | undefined, problems: Readonly<Record<string, string>>): ParamError {
   if (!errors || errors.length === 0) return new ParamError('tx', 'is invalid');
   // A failed oneOf/anyOf is reported last, after its branches' errors: report it.
   const last = errors[errors.length - 1]!;
@@ -141,7 +148,7 @@ function paramErrorOf(errors: ErrorObject[] | null | undefined): ParamError {
     case 'type': return new ParamError(field, `must be ${String(p.type).split(',').map((t) => ARTICLE[t] ?? t).join(' or ')}`);
     case 'enum': return new ParamError(field, `must be one of ${list(p.allowedValues)}`);
     case 'const': return new ParamError(field, `must be ${list([p.allowedValue])}`);
-    case 'pattern': return new ParamError(field, PATTERN_PROBLEMS[p.pattern] ?? `must match the pattern ${p.pattern}`);
+    case 'pattern': return new ParamError(field, problems[p.pattern] ?? `must match the pattern ${p.pattern}`);
     case 'minLength': return new ParamError(field, `must be at least ${p.limit} character${p.limit === 1 ? '' : 's'}`);
     case 'maxLength': return new ParamError(field, `must be at most ${p.limit} characters`);
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':

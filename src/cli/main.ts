@@ -12,6 +12,7 @@ Usage:
   medledger keys new [--out FILE]
   medledger keys show FILE
   medledger tx <type> --key FILE [--rpc URL] [--nonce N] [--no-wait] ...   (medledger tx --help)
+  medledger verify FILE --home DIR   (checks a chain_getTxProof result offline)
 
 Defaults: home ./.medledger, RPC 127.0.0.1:8645, P2P 127.0.0.1:8646.`;
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   testnet: async () => (await import('./commands/init.js')).testnet,
   keys: async () => (await import('./commands/keys.js')).keys,
   tx: async () => (await import('./commands/tx.js')).tx,
+  verify: async () => (await import('./commands/verify.js')).verify,
 };
 
 async function main(argv: string[]): Promise<number> {

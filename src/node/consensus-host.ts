@@ -3,6 +3,8 @@ import { ConsensusEngine } from '../consensus/engine.js';
 import { proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
+import { blockHash } from '../chain/block.js';
+import type { Block, Commit } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { ChainService, InvalidBlockError } from './chain-service.js';
 import { DoubleSignError, STEP, type Signer } from './signer.js';
@@ -15,6 +17,12 @@ export interface ConsensusHostOptions {
   emptyBlockIntervalMs: number;
   /** SPEC §4: refuse proposals whose time is further than this from our clock. */
   maxClockDriftMs: number;
+  /**
+   * While a height is not progressing, re-publish our own proposal and votes for it this
+   * often, so that peers that (re)connected after we first sent them can catch up
+   * (gossipsub does not replay). CometBFT's consensus reactor does the same per peer.
+   */
+  rebroadcastMs: number;
 }
 
 export interface ConsensusHostDeps {
@@ -24,11 +32,12 @@ export interface ConsensusHostDeps {
   network: Network | null;
   logger: Logger;
   now?: () => number;
-  /** Called when the engine saw a quorum for a block we lack: fetch it by sync. */
-  onMissingBlock?: (height: number) => void;
+  /** Called when this node looks behind (a quorum for a block it lacks, a future-height message): sync. */
+  onBehind?: () => void;
 }
 
-type WireMessage = { kind: 'proposal'; proposal: Proposal } | { kind: 'vote'; vote: Vote };
+/** `resend` makes a re-broadcast differ in bytes from the first send (gossip dedups by content). */
+type WireMessage = { kind: 'proposal'; proposal: Proposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
 
 /**
  * Drives the pure consensus engine: one serial input queue (gossip, timers, mempool
@@ -39,12 +48,17 @@ export class ConsensusHost {
   private readonly engine: ConsensusEngine;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly inputs: Array<() => Action[]> = [];
+  private readonly inputs: Array<() => Action[] | Promise<Action[]>> = [];
   private draining = false;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private wakeTimer: NodeJS.Timeout | null = null;
   private lastCommitAt = Date.now();
+  /** Our signed proposal and votes at the current height, for re-broadcast. */
+  private own: WireMessage[] = [];
+  private lastProgressAt = Date.now();
+  private resends = 0;
+  private rebroadcastTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ConsensusHostOptions, private readonly deps: ConsensusHostDeps) {
     this.log = deps.logger.child({ module: 'consensus' });
@@ -63,10 +77,21 @@ export class ConsensusHost {
 
   start(): void {
     this.enqueue(() => this.startNextHeight());
+    this.rebroadcastTimer = setInterval(() => this.rebroadcast(), this.opts.rebroadcastMs);
+  }
+
+  private rebroadcast(): void {
+    const step = this.engine.status().step;
+    if (step === 'idle' || step === 'committed' || step === 'unstarted') return;
+    if (Date.now() - this.lastProgressAt < this.opts.rebroadcastMs) return;
+    this.resends++;
+    for (const m of this.own) this.deps.network?.publish('consensus', Buffer.from(JSON.stringify({ ...m, resend: this.resends })));
+    if (this.own.length > 0) this.log.debug({ height: this.deps.chain.head.height + 1, messages: this.own.length }, 'height not progressing; re-broadcast own consensus messages');
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -80,6 +105,8 @@ export class ConsensusHost {
   private startNextHeight(): Action[] {
     const height = this.deps.chain.head.height + 1;
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
+    this.own = [];
+    this.lastProgressAt = Date.now();
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
     if (this.deps.mempool.readyCount > 0) actions.push(...this.engine.onTxsAvailable());
     else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
@@ -102,7 +129,7 @@ export class ConsensusHost {
     }, delayMs);
   }
 
-  private enqueue(input: () => Action[]): void {
+  private enqueue(input: () => Action[] | Promise<Action[]>): void {
     if (this.stopped) return;
     this.inputs.push(input);
     if (!this.draining) void this.drain();
@@ -114,7 +141,7 @@ export class ConsensusHost {
       while (this.inputs.length > 0 && !this.stopped) {
         const input = this.inputs.shift()!;
         try {
-          await this.perform(input());
+          await this.perform(await input());
         } catch (err) {
           this.log.error({ err }, 'consensus input failed');
         }
@@ -165,6 +192,8 @@ export class ConsensusHost {
       case 'validateProposal':
         return this.engine.onProposal(a.proposal, this.checkProposal(a.proposal));
       case 'commit': {
+        // Defense in depth: the certificate must hold a verified quorum whatever the engine says.
+        this.deps.chain.checkCommit(a.blockHash, a.commit);
         const e = this.deps.chain.validateBlock(a.block, { maxClockDriftMs: null, now: this.now(), proposer: null });
         await this.deps.chain.commit(e, a.commit);
         this.lastCommitAt = Date.now();
@@ -172,7 +201,7 @@ export class ConsensusHost {
       }
       case 'missingBlock':
         this.log.warn({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block this node lacks; syncing');
-        this.deps.onMissingBlock?.(a.height);
+        this.deps.onBehind?.();
         return [];
       case 'evidence':
         this.log.warn({ validator: a.a.validator, height: a.a.height, round: a.a.round, type: a.a.type, a: a.a.blockHash, b: a.b.blockHash, sigA: a.a.sig, sigB: a.b.sig }, 'EVIDENCE: authority signed two different votes');
@@ -194,6 +223,8 @@ export class ConsensusHost {
   }
 
   private broadcast(m: WireMessage): void {
+    this.lastProgressAt = Date.now();
+    this.own.push(m);
     this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m)));
   }
 
@@ -214,11 +245,41 @@ export class ConsensusHost {
     }
   }
 
+  /**
+   * Applies blocks fetched by sync, in order, through this single writer: each block's
+   * commit certificate is checked against the authority set, the block is re-executed
+   * and committed. Returns how many were applied; the first invalid one throws.
+   */
+  applySynced(blocks: Array<{ block: Block; commit: Commit }>): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(async () => {
+        let applied = 0;
+        try {
+          for (const { block, commit } of blocks) {
+            const height = block.header?.height;
+            if (typeof height !== 'number' || height <= this.deps.chain.head.height) continue;
+            if (height !== this.deps.chain.head.height + 1) break;
+            this.deps.chain.checkCommit(blockHash(block.header), commit);
+            const e = this.deps.chain.validateBlock(block, { maxClockDriftMs: null, now: this.now(), proposer: null });
+            await this.deps.chain.commit(e, commit);
+            this.lastCommitAt = Date.now();
+            applied++;
+          }
+          resolve(applied);
+        } catch (err) {
+          reject(err);
+        }
+        return applied > 0 ? this.startNextHeight() : [];
+      });
+    });
+  }
+
   /** Edge validation of a consensus gossip message: shape, membership, signature. */
   handleGossip(data: Uint8Array, from: string): GossipVerdict {
     let m: WireMessage;
     try {
-      const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown; proposal?: unknown; vote?: unknown };
+      const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown; proposal?: unknown; vote?: unknown; resend?: unknown };
+      if (raw.resend !== undefined && !Number.isSafeInteger(raw.resend)) throw new Error('resend must be an integer');
       if (raw.kind === 'vote') m = { kind: 'vote', vote: validateVoteMessage(raw.vote) };
       else if (raw.kind === 'proposal') m = { kind: 'proposal', proposal: validateProposalMessage(raw.proposal) };
       else throw new Error('kind must be "vote" or "proposal"');
@@ -229,6 +290,8 @@ export class ConsensusHost {
     const chainId = this.deps.chain.genesis.chainId;
     const head = this.deps.chain.head.height;
     const set = new Set(this.deps.chain.currentAuthorities.map((a) => a.account));
+    const height = m.kind === 'vote' ? m.vote.height : m.proposal.height;
+    if (height > head + 1) this.deps.onBehind?.();
     if (m.kind === 'vote') {
       const v = m.vote;
       if (v.height <= head) return 'ignore';

@@ -19,6 +19,7 @@ import { ConsensusHost } from './consensus-host.js';
 import { homePaths, readGenesis } from './home.js';
 import { readKeyFile } from './keyfile.js';
 import { Signer } from './signer.js';
+import { BlockSync, DEFAULT_SYNC_OPTIONS } from './sync.js';
 import { AppError, ParamError } from '../util/errors.js';
 import { extraMethods } from './methods.js';
 
@@ -90,10 +91,11 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const host = new ConsensusHost(
       {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
-        blockWindowMs: config.blockWindowMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000,
+        blockWindowMs: config.blockWindowMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000, rebroadcastMs: 1000,
       },
-      { chain, mempool, signer, network, logger: log },
+      { chain, mempool, signer, network, logger: log, onBehind: () => sync.poke() },
     );
+    const sync = new BlockSync(DEFAULT_SYNC_OPTIONS, { chain, store, network, apply: (blocks) => host.applySynced(blocks), logger: log });
     network.onGossip('consensus', (data, from) => host.handleGossip(data, from));
     network.onGossip('tx', (data) => {
       try {
@@ -114,9 +116,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
     const api = new NodeApiImpl({
       chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx,
-      syncing: () => false, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
+      syncing: () => sync.syncing, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
     });
-    const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network })];
+    const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network, org })];
     const rpc = createRpcServer(
       { host: config.rpc.host, port: config.rpc.port, tokens: config.rpc.tokens, tls: config.rpc.tls, bodyLimitBytes: config.rpc.bodyLimitBytes, maxBatch: config.rpc.maxBatch },
       { methods, api, logger: log, version: VERSION },
@@ -125,6 +127,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     closers.push(() => rpc.close());
     host.start();
     closers.push(() => host.stop());
+    sync.start();
+    closers.push(() => sync.stop());
     log.info({ chainId: genesis.chainId, height: chain.head.height, rpc: rpcAddress, peerId: nodeKey.peerId, authority: signer?.account ?? null }, 'node started');
 
     return {

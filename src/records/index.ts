@@ -26,3 +26,5 @@ export { toFhirConsent } from './fhir/consent.js';
 export type { FhirConsentInput, FhirResource } from './fhir/consent.js';
 export { toFhirAuditEvent, toFhirAuditEventBundle } from './fhir/auditEvent.js';
 export type { AuditSource } from './fhir/auditEvent.js';
+export { recordMethods } from './rpc.js';
+export type { RecordRpcDeps, RecordView, AuditEventView, RecordsVerifyResult } from './rpc.js';

@@ -105,6 +105,12 @@ export interface TxHandler<P = any> {
    * (`tx.payload.<field>`); no state access.
    */
   checkShape?(payload: P): void;
+  /**
+   * Human problems for the `pattern`s of `payloadSchema` (pattern string -> problem, e.g.
+   * 'must be sha256: followed by 64 lowercase hex characters'), used by the edge
+   * validator in its ParamError; without one it says "must match the pattern ...".
+   */
+  readonly patternProblems?: Readonly<Record<string, string>>;
   admit?(env: ReadEnv, payload: P): void;
   execute(env: TxEnv, payload: P): void;
 }

@@ -7,6 +7,7 @@ import type { StateWrites } from './interface.js';
 export const GENESIS_PREV_ROOT = '0'.repeat(64);
 
 const DELETED = 0xffffffff;
+const ASCII_RE = /^[\x00-\x7f]*$/;
 
 /**
  * The state commitment in each header (SPEC §4 `stateRoot`):
@@ -33,19 +34,23 @@ export function stateRoot(prevRoot: string, writes: StateWrites): string {
 /** `stateRoot` over already-encoded values (Overlay.encodedWrites). */
 export function stateRootEncoded(prevRoot: string, writes: ReadonlyMap<string, Buffer | null>): string {
   if (!isHex(prevRoot, 32)) throw new Error('stateRoot: prevRoot must be 64 lowercase hex characters');
-  const entries: Array<[Buffer, Buffer | null]> = [];
+  const keys = [...writes.keys()];
+  // UTF-8 byte order. For ASCII keys (all of this chain's) it is plain string order,
+  // much cheaper than comparing Buffers.
+  if (keys.every((k) => ASCII_RE.test(k))) keys.sort();
+  else keys.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   let total = 32;
-  for (const [k, v] of writes) {
-    const kb = Buffer.from(k, 'utf8');
-    entries.push([kb, v]);
-    total += 8 + kb.length + (v === null ? 0 : v.length);
+  for (const k of keys) {
+    const v = writes.get(k) as Buffer | null;
+    total += 8 + Buffer.byteLength(k, 'utf8') + (v === null ? 0 : v.length);
   }
-  entries.sort((a, b) => Buffer.compare(a[0], b[0]));
   const buf = Buffer.allocUnsafe(total);
   let off = buf.write(prevRoot, 0, 'hex');
-  for (const [kb, v] of entries) {
-    off = buf.writeUInt32BE(kb.length, off);
-    off += kb.copy(buf, off);
+  for (const k of keys) {
+    const v = writes.get(k) as Buffer | null;
+    const len = buf.write(k, off + 4, 'utf8');
+    buf.writeUInt32BE(len, off);
+    off += 4 + len;
     if (v === null) {
       off = buf.writeUInt32BE(DELETED, off);
     } else {

@@ -28,6 +28,7 @@ const listy: TxHandler<{ items: string[]; scope?: { ids?: string[] }; emergency?
     },
   },
   roles: ['patient'],
+  patternProblems: { '^[a-z]+$': 'must be lowercase letters' },
   checkShape(p) {
     if (p.emergency === true && p.reason === undefined) throw new ParamError('tx.payload.reason', 'is required when emergency is true');
   },
@@ -106,9 +107,13 @@ describe('createTxValidator: payloads', () => {
     expect(paramErr(tx({}))).toMatchObject({ field: 'tx.payload.items', problem: 'is required' });
     expect(paramErr(tx({ items: ['a', 'c'] }))).toMatchObject({ field: 'tx.payload.items[1]', problem: 'must be one of a, b' });
     expect(paramErr(tx({ items: ['a', 'a', 'a', 'a'] }))).toMatchObject({ field: 'tx.payload.items', problem: 'must have at most 3 items' });
-    expect(paramErr(tx({ items: [], scope: { ids: ['ok', 'NO'] } }))).toMatchObject({ field: 'tx.payload.scope.ids[1]', problem: 'must match the pattern ^[a-z]+$' });
+    expect(paramErr(tx({ items: [], scope: { ids: ['ok', 'NO'] } }))).toMatchObject({ field: 'tx.payload.scope.ids[1]', problem: 'must be lowercase letters' });
     expect(paramErr(tx({ items: [], scope: { other: 1 } }))).toMatchObject({ field: 'tx.payload.scope.other', problem: 'unknown field' });
     expect(paramErr(tx({ items: [], emergency: 'yes' }))).toMatchObject({ field: 'tx.payload.emergency', problem: 'must be a boolean' });
+  });
+  it('a pattern without a known problem is reported as the pattern', () => {
+    const v = createTxValidator([{ ...listy, patternProblems: undefined }], { maxTxBytes: 65536 });
+    expect(paramErr(tx({ items: [], scope: { ids: ['NO'] } }), v)).toMatchObject({ field: 'tx.payload.scope.ids[0]', problem: 'must match the pattern ^[a-z]+$' });
   });
   it('checkShape runs after the schema', () => {
     expect(paramErr(tx({ items: [], emergency: true }))).toMatchObject({ field: 'tx.payload.reason', problem: 'is required when emergency is true' });
@@ -141,6 +146,13 @@ describe('construction', () => {
       type: 'object', additionalProperties: false, properties: { a: { type: 'object', properties: {} } },
     })], { maxTxBytes: 1000 })).toThrow(/additionalProperties/);
     expect(() => createTxValidator([open({ properties: {}, additionalProperties: false })], { maxTxBytes: 1000 })).toThrow(/type/);
+    expect(() => createTxValidator([open({
+      type: 'object', additionalProperties: false, properties: { meta: { type: 'object' } },
+    })], { maxTxBytes: 1000 })).toThrow(/additionalProperties/);
+    // A map with typed values is explicit, hence allowed.
+    expect(() => createTxValidator([open({
+      type: 'object', additionalProperties: false, properties: { meta: { type: 'object', additionalProperties: { type: 'string' } } },
+    })], { maxTxBytes: 1000 })).not.toThrow();
   });
   it('refuses two handlers for one type and unknown schema keywords', () => {
     expect(() => createTxValidator([chainHandlers[0]!, chainHandlers[0]!], { maxTxBytes: 1000 })).toThrow(/two handlers/);

@@ -167,6 +167,16 @@ describe('gov.vote', () => {
     const c = new TestChain();
     expectRejected(c.one(vote(c, c.auths[0]!, { action: 'removeNode', nodeId: peerId(0) })), 'node_has_authority');
   });
+  it('admission applies the same rules against the head state (unauthorized with the code)', () => {
+    const c = new TestChain({ authorities: 4 });
+    const head = { chainId: CHAIN_ID, height: c.height, time: c.time };
+    const p = addOrg();
+    c.one(vote(c, c.auths[0]!, p));
+    expect(() => c.sm.admit(c.state, vote(c, c.auths[1]!, p), head)).not.toThrow();
+    expect(() => c.sm.admit(c.state, vote(c, c.auths[0]!, p), head)).toThrow(expect.objectContaining({ reason: 'unauthorized', data: { code: 'duplicate_vote' } }));
+    expect(() => c.sm.admit(c.state, vote(c, c.auths[2]!, addOrg('north')), head)).toThrow(expect.objectContaining({ data: { code: 'org_exists' } }));
+    expect(() => c.sm.admit(c.state, vote(c, c.north, p), head)).toThrow(expect.objectContaining({ data: { code: 'role_not_allowed' } }));
+  });
   it('role_not_allowed: an admin cannot vote', () => {
     const c = new TestChain();
     expectRejected(c.one(vote(c, c.north, addOrg())), 'role_not_allowed');

@@ -21,6 +21,7 @@ export interface ChainEntry {
 export type Msg =
   | { kind: 'proposal'; p: Proposal }
   | { kind: 'vote'; v: Vote }
+  | { kind: 'status'; committed: number }
   | { kind: 'syncReq'; fromHeight: number }
   | { kind: 'syncResp'; entries: ChainEntry[] };
 
@@ -201,6 +202,7 @@ export class SimNode {
       }
     }
     this.broadcast({ kind: 'vote', v: signed });
+    if (v.type === 'precommit' && v.blockHash !== null) this.onLock();
     this.world.later(this, 0, () => this.apply(this.engine!.onVoteSigned(signed)));
   }
 
@@ -212,6 +214,9 @@ export class SimNode {
     if (!verifyVoteFake(a) || !verifyVoteFake(b)) this.world.violation(`node ${this.index}: evidence with bad signatures`);
     this.onEvidence(byz);
   }
+
+  /** Fault-injection hook: called right after this node broadcast a non-nil precommit. */
+  onLock: () => void = () => {};
 
   /** Overridden by the world to check evidence only ever names Byzantine validators. */
   onEvidence: (validatorIndex: number) => void = () => {};
@@ -264,6 +269,9 @@ export class SimNode {
         this.apply(engine.onVote(msg.v));
         if (msg.v.height > this.nextHeight) this.requestSync(from, false);
         return;
+      case 'status':
+        if (msg.committed > this.chain.length) this.requestSync(from, false);
+        return;
       case 'syncReq':
         if (msg.fromHeight <= this.chain.length) this.world.send(this.index, from, { kind: 'syncResp', entries: this.chain.slice(msg.fromHeight - 1, msg.fromHeight + 9) });
         return;
@@ -312,6 +320,7 @@ export class SimNode {
   gossip(): void {
     const pv = this.privval;
     if (!this.alive) return;
+    this.broadcast({ kind: 'status', committed: this.chain.length }); // lets a lagging peer notice and sync
     if (pv.height === this.nextHeight) for (const { proposal } of pv.proposals.values()) this.broadcast({ kind: 'proposal', p: proposal });
     if (pv.height === this.nextHeight) for (const { vote } of pv.votes.values()) this.broadcast({ kind: 'vote', v: vote });
     const relay = this.seen.get(this.nextHeight);
@@ -334,8 +343,12 @@ export class ByzantineNode extends SimNode {
     return true;
   }
 
+  /** Which of the two twins each peer gets this height (a consistent split hurts most). */
+  private side: boolean[] = [];
+
   protected override onNewHeight(): void {
     this.known = [];
+    this.side = this.world.validators.map(() => this.world.rng.chance(0.5));
   }
 
   protected override onPeerProposal(p: Proposal): void {
@@ -352,15 +365,21 @@ export class ByzantineNode extends SimNode {
     this.split({ kind: 'proposal', p: signed }, { kind: 'proposal', p: twin });
   }
 
+  /**
+   * Each peer gets the engine's vote, a conflicting one (nil or another known block), or
+   * all of them: the Byzantine node lends its vote to every quorum it can, to some peers.
+   */
   protected override doSignVote(v: Vote): void {
     const w = this.world;
     const signed = signVoteFake(v);
-    const others = this.known.filter((h) => h !== v.blockHash);
-    const alt: string | null | undefined = v.blockHash === null
-      ? (others.length > 0 ? w.rng.pick(others) : undefined)
-      : (others.length > 0 && w.rng.chance(0.6) ? w.rng.pick(others) : null);
-    if (alt === undefined) this.broadcast({ kind: 'vote', v: signed });
-    else this.split({ kind: 'vote', v: signed }, { kind: 'vote', v: signVoteFake({ ...v, blockHash: alt }) });
+    const values = [v.blockHash, null, ...this.known].filter((x, i, xs) => xs.indexOf(x) === i);
+    const twins = values.map((x) => (x === v.blockHash ? signed : signVoteFake({ ...v, blockHash: x })));
+    for (let i = 0; i < w.validators.length; i++) {
+      if (i === this.index) continue;
+      const x = w.rng.next();
+      if (x < 0.25) for (const t of w.rng.shuffle([...twins])) w.send(this.index, i, { kind: 'vote', v: t });
+      else w.send(this.index, i, { kind: 'vote', v: this.side[i] === x < 0.6 ? signed : w.rng.pick(twins) });
+    }
     w.later(this, 0, () => this.apply(this.engine!.onVoteSigned(signed)));
   }
 
@@ -369,10 +388,10 @@ export class ByzantineNode extends SimNode {
     for (let i = 0; i < w.validators.length; i++) {
       if (i === this.index) continue;
       const x = w.rng.next();
-      if (x < 0.15) {
+      if (x < 0.2) {
         w.send(this.index, i, a);
         w.send(this.index, i, b);
-      } else w.send(this.index, i, x < 0.575 ? a : b);
+      } else w.send(this.index, i, (x < 0.3) !== this.side[i] ? a : b);
     }
   }
 

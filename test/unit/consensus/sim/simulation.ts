@@ -24,13 +24,17 @@ export interface Scenario {
   dropRate: number;
   preGstMaxDelayMs: number;
   postGstMaxDelayMs: number;
-  /** Partition group per node until GST; null = none. */
-  partition: number[] | null;
-  /** One honest node crashes at `at` and restarts at `restartAt` (<= GST). */
-  crash: { node: number; at: number; restartAt: number } | null;
+  /** Partition schedule before GST: from `at`, nodes talk only within their group (null = none). */
+  partitions: { at: number; groups: number[] | null }[];
+  /** Honest nodes crash at `at` and restart at `restartAt` (both before GST). */
+  crashes: { node: number; at: number; restartAt: number }[];
+  /** Targeted fault: this honest node crashes right after its first non-nil precommit, down for `downMs`. */
+  crashOnLock: { node: number; downMs: number } | null;
   /** Nodes whose mempool stays empty (they wake on peers' messages). */
   noTxs: boolean[];
   gossipMs: number;
+  /** Extra latency of block sync (fetching blocks + certificates is slow). */
+  syncLagMs: number;
   maxTimeMs: number;
   timeouts: Timeouts;
 }
@@ -40,16 +44,20 @@ export const SIM_TIMEOUTS: Timeouts = { proposeMs: 300, prevoteMs: 150, precommi
 export function makeScenario(seed: number, n: number): Scenario {
   const rng = new Rng(seed ^ 0x9e3779b9);
   const f = Math.floor((n - 1) / 3);
-  const nByz = f === 0 ? 0 : rng.chance(0.7) ? rng.int(1, f) : 0;
+  const nByz = f === 0 ? 0 : rng.chance(0.75) ? rng.int(1, f) : 0;
   const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
   const byzantine = order.slice(0, nByz).sort((a, b) => a - b);
   const honest = order.slice(nByz);
   const gstMs = rng.int(300, 4000);
-  const partition = rng.chance(0.5) ? Array.from({ length: n }, () => rng.int(0, 1)) : null;
-  const crash = rng.chance(0.5) ? (() => {
+  const partitions: Scenario['partitions'] = [];
+  for (let at = 0; at < gstMs; at += rng.int(300, 1500)) {
+    partitions.push({ at, groups: rng.chance(0.5) ? Array.from({ length: n }, () => rng.int(0, 1)) : null });
+  }
+  const crashes = Array.from({ length: rng.pick([0, 0, 1, 1, 2, 3]) }, () => {
     const at = rng.int(0, gstMs);
-    return { node: rng.pick(honest), at, restartAt: Math.min(gstMs, at + rng.int(50, 2000)) };
-  })() : null;
+    return { node: rng.pick(honest), at, restartAt: Math.min(gstMs, at + rng.int(20, 2000)) };
+  });
+  const crashOnLock = rng.chance(0.4) ? { node: rng.pick(honest), downMs: rng.int(0, 1500) } : null;
   const noTxs = Array.from({ length: n }, () => rng.chance(0.3));
   noTxs[honest[0]!] = false; // someone honest always has work, or nothing ever starts
   return {
@@ -57,7 +65,7 @@ export function makeScenario(seed: number, n: number): Scenario {
     dropRate: rng.pick([0, 0.05, 0.2, 0.4]),
     preGstMaxDelayMs: rng.pick([20, 200, 600]),
     postGstMaxDelayMs: 40,
-    partition, crash, noTxs, gossipMs: 250, maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
+    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 300, 1000, 3000]), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
   };
 }
 
@@ -66,7 +74,7 @@ export interface SimResult {
   violations: string[];
   /** When every honest node had committed `targetHeight`; null if it never did. */
   doneAt: number | null;
-  /** GST, or the restart if later: from here all honest nodes are up and connected. */
+  /** GST, or the last restart if later: from here all honest nodes are up and connected. */
   healedAt: number;
   /** Chain length per honest node at the end. */
   heights: number[];
@@ -83,6 +91,12 @@ type Ev =
   | { kind: 'crash'; node: number }
   | { kind: 'restart'; node: number };
 
+function groupAt(s: Scenario, t: number): number[] | null {
+  let g: number[] | null = null;
+  for (const p of s.partitions) if (p.at <= t) g = p.groups;
+  return g;
+}
+
 export function runScenario(s: Scenario, trace?: (line: string) => void): SimResult {
   const rng = new Rng(s.seed);
   const queue = new EventQueue<Ev>();
@@ -98,11 +112,13 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
     rng, validators, timeouts: s.timeouts, stats,
     send(from, to, msg) {
       stats.messages++;
+      const lag = msg.kind === 'syncResp' ? s.syncLagMs : 0;
       if (now < s.gstMs) {
-        if (s.partition !== null && s.partition[from] !== s.partition[to]) return;
+        const groups = groupAt(s, now);
+        if (groups !== null && groups[from] !== groups[to]) return;
         if (rng.chance(s.dropRate)) return;
-        queue.push(now + rng.int(1, s.preGstMaxDelayMs), { kind: 'deliver', from, to, msg });
-      } else queue.push(now + rng.int(1, s.postGstMaxDelayMs), { kind: 'deliver', from, to, msg });
+        queue.push(now + lag + rng.int(1, s.preGstMaxDelayMs), { kind: 'deliver', from, to, msg });
+      } else queue.push(now + lag + rng.int(1, s.postGstMaxDelayMs), { kind: 'deliver', from, to, msg });
     },
     later(node, delayMs, fn) {
       queue.push(now + delayMs, { kind: 'call', node, inc: node.inc, fn });
@@ -129,12 +145,23 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
   const honest = nodes.filter((x) => !x.byzantine);
   for (const node of nodes) node.boot();
   queue.push(s.gossipMs, { kind: 'gossip' });
-  if (s.crash !== null) {
-    queue.push(s.crash.at, { kind: 'crash', node: s.crash.node });
-    queue.push(s.crash.restartAt, { kind: 'restart', node: s.crash.node });
+  for (const c of s.crashes) {
+    queue.push(c.at, { kind: 'crash', node: c.node });
+    queue.push(c.restartAt, { kind: 'restart', node: c.node });
+  }
+  if (s.crashOnLock !== null) {
+    const { node, downMs } = s.crashOnLock;
+    let fired = false;
+    nodes[node]!.onLock = () => {
+      if (fired) return;
+      fired = true;
+      queue.push(now, { kind: 'crash', node });
+      queue.push(now + downMs, { kind: 'restart', node });
+    };
   }
 
   let events = 0;
+  let lastRestart = 0;
   let doneAt: number | null = null;
   const done = () => honest.every((x) => x.chain.length >= s.targetHeight);
   for (let ev = queue.pop(); ev !== undefined && ev.time <= s.maxTimeMs; ev = queue.pop()) {
@@ -144,7 +171,7 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
     switch (e.kind) {
       case 'deliver': {
         const to = nodes[e.to]!;
-        if (trace && e.msg.kind !== 'syncResp') trace(`${now} ${e.from}->${e.to} ${describe(e.msg)}`);
+        if (trace && e.msg.kind !== 'syncResp' && e.msg.kind !== 'status') trace(`${now} ${e.from}->${e.to} ${describe(e.msg)}`);
         to.receive(e.from, e.msg);
         break;
       }
@@ -156,11 +183,14 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
         queue.push(now + s.gossipMs, { kind: 'gossip' });
         break;
       case 'crash':
+        if (!nodes[e.node]!.alive) break;
         trace?.(`${now} node ${e.node} CRASH`);
         nodes[e.node]!.crash();
         break;
       case 'restart':
+        if (nodes[e.node]!.alive) break;
         trace?.(`${now} node ${e.node} RESTART`);
+        lastRestart = now;
         nodes[e.node]!.boot();
         break;
     }
@@ -169,7 +199,7 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
       break;
     }
   }
-  const healedAt = Math.max(s.gstMs, s.crash?.restartAt ?? 0);
+  const healedAt = Math.max(s.gstMs, lastRestart);
   return { scenario: s, violations, doneAt, healedAt, heights: honest.map((x) => x.chain.length), stats, events, nodes };
 }
 
@@ -177,6 +207,7 @@ function describe(m: Msg): string {
   switch (m.kind) {
     case 'proposal': return `proposal ${m.p.height}/${m.p.round} pol=${m.p.polRound} ${m.p.blockHash.slice(0, 8)}`;
     case 'vote': return `${m.v.type} ${m.v.height}/${m.v.round} ${m.v.blockHash?.slice(0, 8) ?? 'nil'} by ${m.v.validator.slice(0, 6)}`;
+    case 'status': return `status ${m.committed}`;
     case 'syncReq': return `syncReq from ${m.fromHeight}`;
     case 'syncResp': return `syncResp ${m.entries.length}`;
   }

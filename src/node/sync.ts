@@ -1,0 +1,139 @@
+import type { Logger } from '../util/logger.js';
+import type { Network } from '../p2p/interface.js';
+import type { ChainStore } from '../storage/store.js';
+import { InvalidBlockError, type ChainService } from './chain-service.js';
+import { decodeJson, encodeJson, MAX_BLOCKS_PER_REQUEST, parseBlocksRequest, parseBlocksResponse, parseStatus, type SyncedBlock } from './sync-messages.js';
+
+export interface SyncOptions {
+  /** How often peers are asked for their height. */
+  statusIntervalMs: number;
+  /** Blocks per request. */
+  batch: number;
+  /** Bytes a blocks response may carry (below the p2p message cap). */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = { statusIntervalMs: 2_000, batch: 100, maxResponseBytes: 3 * 1024 * 1024 };
+
+/** Applies synced blocks through the node's single writer (the consensus host). */
+export type ApplySynced = (blocks: SyncedBlock[]) => Promise<number>;
+
+/**
+ * Catch-up: serves `status` and `blocks` to peers, polls peers' heights, and when a peer
+ * is ahead fetches the missing blocks in batches. Every block is applied by `apply`,
+ * which checks its commit certificate against the authority set, re-executes it and
+ * commits it; a peer serving a bad block is penalised and another peer is tried.
+ */
+export class BlockSync {
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private readonly peerHeights = new Map<string, number>();
+  private stopped = false;
+
+  constructor(
+    private readonly opts: SyncOptions,
+    private readonly deps: { chain: ChainService; store: ChainStore; network: Network; apply: ApplySynced; logger: Logger },
+  ) {
+    this.log = deps.logger.child({ module: 'sync' });
+    deps.network.handle('status', async () => encodeJson({ height: deps.chain.head.height, hash: deps.chain.head.hash }));
+    deps.network.handle('blocks', async (req) => encodeJson({ blocks: await this.serve(parseBlocksRequest(decodeJson(req))) }));
+    deps.network.onPeerChange((peer, connected) => {
+      if (!connected) this.peerHeights.delete(peer);
+      else this.poke();
+    });
+  }
+
+  /** True while this node knows a peer more than one block ahead. */
+  get syncing(): boolean {
+    const head = this.deps.chain.head.height;
+    for (const h of this.peerHeights.values()) if (h > head + 1) return true;
+    return false;
+  }
+
+  get highestPeerHeight(): number {
+    return Math.max(0, ...this.peerHeights.values());
+  }
+
+  start(): void {
+    const tick = (): void => {
+      this.timer = setTimeout(() => {
+        void this.poll().finally(() => !this.stopped && tick());
+      }, this.opts.statusIntervalMs);
+    };
+    void this.poll();
+    tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Something suggests we are behind (a future-height consensus message, a missed block): check now. */
+  poke(): void {
+    if (!this.stopped) void this.poll();
+  }
+
+  private async serve(req: { from: number; count: number }): Promise<SyncedBlock[]> {
+    const out: SyncedBlock[] = [];
+    let bytes = 0;
+    const last = Math.min(this.deps.chain.head.height, req.from + Math.min(req.count, MAX_BLOCKS_PER_REQUEST) - 1);
+    for (let h = req.from; h <= last; h++) {
+      const [b, c] = await Promise.all([this.deps.store.getBlock(h), this.deps.store.getCommit(h)]);
+      if (!b || !c) break;
+      const entry = { block: { header: b.header, txs: b.txs }, commit: c };
+      bytes += JSON.stringify(entry).length;
+      if (out.length > 0 && bytes > this.opts.maxResponseBytes) break;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      await Promise.all(this.deps.network.connectedPeers().map(async (peer) => {
+        try {
+          const s = parseStatus(decodeJson(await this.deps.network.request(peer, 'status', encodeJson({}), 3_000)));
+          this.peerHeights.set(peer, s.height);
+        } catch (err) {
+          this.log.debug({ peer, err: (err as Error).message }, 'status request failed');
+        }
+      }));
+      await this.catchUp();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const head = this.deps.chain.head.height;
+      const ahead = [...this.peerHeights].filter(([, h]) => h > head).sort((a, b) => b[1] - a[1]);
+      if (ahead.length === 0 || this.stopped) return;
+      let progressed = false;
+      for (const [peer, peerHeight] of ahead) {
+        const count = Math.min(this.opts.batch, peerHeight - head);
+        try {
+          const t0 = Date.now();
+          const blocks = parseBlocksResponse(decodeJson(await this.deps.network.request(peer, 'blocks', encodeJson({ from: head + 1, count }), 15_000)));
+          if (blocks.length === 0) continue;
+          const applied = await this.deps.apply(blocks);
+          if (applied > 0) {
+            progressed = true;
+            this.log.info({ peer, from: head + 1, applied, target: peerHeight, ms: Date.now() - t0 }, 'synced blocks');
+            break;
+          }
+        } catch (err) {
+          // A bad block or malformed response is the peer's fault; a timeout or closed stream may not be.
+          const faulty = err instanceof InvalidBlockError || err instanceof SyntaxError || /must be|blocks response/.test((err as Error).message);
+          this.log.warn({ peer, err: (err as Error).message }, 'sync from peer failed');
+          if (faulty) this.deps.network.penalize(peer, `bad sync response: ${(err as Error).message}`);
+        }
+      }
+      if (!progressed) return;
+    }
+  }
+}
