@@ -46,9 +46,9 @@ function options() {
     process.stdout.write(USAGE + '\n');
     process.exit(0);
   }
-  let rpc = values.rpc ?? process.env.MEDLEDGER_RPC ?? 'http://127.0.0.1:8645';
+  let rpc = values.rpc ?? (process.env.MEDLEDGER_RPC || 'http://127.0.0.1:8645');
   if (!/^https?:\/\//.test(rpc)) rpc = `http://${rpc}`;
-  return { rpc, home: resolve(values.home ?? process.env.MEDLEDGER_HOME ?? '.medledger') };
+  return { rpc, home: resolve(values.home ?? (process.env.MEDLEDGER_HOME || '.medledger')) };
 }
 
 const short = (account) => `${account.slice(0, 8)}…`;
@@ -125,7 +125,7 @@ async function auditTrail(rpc, patient) {
 
 async function main() {
   const { rpc: url, home } = options();
-  const rpc = new RpcClient(url, process.env.MEDLEDGER_TOKEN);
+  const rpc = new RpcClient(url, process.env.MEDLEDGER_TOKEN || undefined);
   const info = await rpc.call('node_info');
   const adminA = homeKey(home, 'admin');
   const authority = homeKey(home, 'authority');

@@ -70,8 +70,8 @@ export class ConsensusEngine {
     this.validatorSet = new Set(validators);
     this.round = restore?.round ?? 0;
     this.step = 'idle';
-    this.lockedRound = -1;
-    this.lockedHash = null;
+    this.lockedRound = restore?.lockedRound ?? -1;
+    this.lockedHash = restore?.lockedBlockHash ?? null;
     this.validRound = this.lockedRound;
     this.validHash = this.lockedHash;
     this.votes = new HeightVotes();
@@ -117,6 +117,7 @@ export class ConsensusEngine {
     const res = this.proposals.add(p, valid, this.round);
     if (res === 'duplicate' || res === 'rejected') return this.flush();
     if (res === 'conflict') this.log.warn({ height: p.height, round: p.round, proposer: p.proposer }, 'consensus: conflicting proposals');
+    this.votes.proposed(p.round, p.blockHash);
     if (this.step === 'idle') this.wake();
     this.progress();
     return this.flush();
@@ -187,7 +188,7 @@ export class ConsensusEngine {
       this.log.debug({ validator: v.validator }, 'consensus: vote from a non-validator dropped');
       return;
     }
-    const res = this.votes.add(v, this.round);
+    const res = this.votes.add(v, this.round, v.blockHash === null || this.proposals.has(v.round, v.blockHash));
     if (res.kind === 'conflict') {
       const k = `${v.validator}/${v.round}/${v.type}`;
       if (!this.evidenceSeen.has(k)) {
@@ -234,6 +235,7 @@ export class ConsensusEngine {
 
   private propose(p: Proposal): void {
     this.proposals.add(p, true, this.round);
+    this.votes.proposed(p.round, p.blockHash);
     this.emit({ type: 'signProposal', proposal: p });
   }
 
@@ -336,7 +338,7 @@ export class ConsensusEngine {
       return true;
     }
     if ((this.votes.round(p.polRound)?.prevotes.count(p.blockHash) ?? 0) < q) return false; // wait for the POL
-    const ok = this.lockedRound <= p.polRound || this.lockedHash === p.blockHash;
+    const ok = true;
     this.enterPrevote(this.round, ok ? p.blockHash : null);
     return true;
   }

@@ -49,6 +49,11 @@ export class ProposalStore {
     return list !== undefined && list.some((s) => s.valid && s.proposal.blockHash === hash);
   }
 
+  /** Whether `hash` was proposed (validly or not) in `round`. */
+  has(round: number, hash: string): boolean {
+    return this.byRound.get(round)?.some((s) => s.proposal.blockHash === hash) ?? false;
+  }
+
   block(hash: string): Block | undefined {
     return this.blocks.get(hash);
   }

@@ -24,15 +24,18 @@ function key(hash: string | null): string {
 }
 
 /**
- * Distinct values one author may have counted in one (round, type). The first vote is
- * the author's vote for "any"-thresholds; a conflicting one (equivocation) still counts
- * toward its own value, as in the paper, where 2f+1 <PREVOTE, h, r, id(v)> counts every
- * signed message for id(v). Counting only the first would let one Byzantine authority
- * show a POL to some honest nodes and hide it from others forever (see the simulation).
- * Safety is unaffected: two quorums for different values in one round still share more
- * than f authorities. Beyond this many values the author is ignored.
+ * Equivocation. The first vote of an author in a (round, type) is its vote for the "any"
+ * thresholds (2f+1 of any kind, f+1 round skip). A conflicting vote still counts toward
+ * its own value, as in the paper, where 2f+1 <PREVOTE, h, r, id(v)> counts every signed
+ * message for id(v): counting only the first would let one Byzantine authority show a
+ * proof-of-lock to some honest nodes and hide it from others forever (the simulation
+ * finds such runs). Safety is unaffected: two quorums for different values of one round
+ * share more than f authorities. To bound memory, a conflicting vote counts only for nil
+ * or a value proposed in that round; one for a value not (yet) proposed waits, a few per
+ * author, and counts once the proposal arrives (`promote`).
  */
-export const MAX_VALUES_PER_AUTHOR = 3;
+export const MAX_VALUES_PER_AUTHOR = 5;
+export const MAX_PENDING_PER_AUTHOR = 2;
 
 export type AddResult =
   | { kind: 'added' }
@@ -40,27 +43,54 @@ export type AddResult =
   | { kind: 'conflict'; existing: Vote; counted: boolean }
   | { kind: 'rejected'; reason: string };
 
-/** Votes of one (height, round, type), keyed by author then by value. */
+/** Votes of one (height, round, type), keyed by value then by author. */
 export class VoteSet {
   /** First vote of each author: what "any" thresholds count. */
   private readonly first = new Map<string, Vote>();
-  /** value -> author -> vote. */
+  /** value -> author -> vote (counted). */
   private readonly byValue = new Map<string, Map<string, Vote>>();
   private readonly valuesOf = new Map<string, number>();
+  /** Conflicting votes for values not proposed (yet) in this round. */
+  private readonly pending = new Map<string, Vote[]>();
 
-  add(v: Vote): AddResult {
+  /** `relevant`: the value is nil or was proposed in this round. */
+  add(v: Vote, relevant = true): AddResult {
+    if (this.byValue.get(key(v.blockHash))?.has(v.validator)) return { kind: 'duplicate' };
+    const existing = this.first.get(v.validator);
+    if (existing === undefined) {
+      this.count1(v);
+      this.first.set(v.validator, v);
+      return { kind: 'added' };
+    }
+    if (!relevant) {
+      let list = this.pending.get(v.validator);
+      if (list === undefined) this.pending.set(v.validator, (list = []));
+      if (list.some((x) => x.blockHash === v.blockHash)) return { kind: 'duplicate' };
+      if (list.length < MAX_PENDING_PER_AUTHOR) list.push(v);
+      return { kind: 'conflict', existing, counted: false };
+    }
+    if ((this.valuesOf.get(v.validator) ?? 0) >= MAX_VALUES_PER_AUTHOR) return { kind: 'conflict', existing, counted: false };
+    this.count1(v);
+    return { kind: 'conflict', existing, counted: true };
+  }
+
+  /** `hash` was just proposed in this round: count the conflicting votes waiting for it. */
+  promote(hash: string): void {
+    for (const [author, list] of this.pending) {
+      const i = list.findIndex((x) => x.blockHash === hash);
+      if (i < 0) continue;
+      const [v] = list.splice(i, 1);
+      if (list.length === 0) this.pending.delete(author);
+      if ((this.valuesOf.get(author) ?? 0) < MAX_VALUES_PER_AUTHOR && !this.byValue.get(hash)?.has(author)) this.count1(v!);
+    }
+  }
+
+  private count1(v: Vote): void {
     const k = key(v.blockHash);
     let voters = this.byValue.get(k);
-    if (voters?.has(v.validator)) return { kind: 'duplicate' };
-    const existing = this.first.get(v.validator);
-    const values = this.valuesOf.get(v.validator) ?? 0;
-    if (existing !== undefined && values >= MAX_VALUES_PER_AUTHOR) return { kind: 'conflict', existing, counted: false };
     if (voters === undefined) this.byValue.set(k, (voters = new Map()));
     voters.set(v.validator, v);
-    this.valuesOf.set(v.validator, values + 1);
-    if (existing !== undefined) return { kind: 'conflict', existing, counted: true };
-    this.first.set(v.validator, v);
-    return { kind: 'added' };
+    this.valuesOf.set(v.validator, (this.valuesOf.get(v.validator) ?? 0) + 1);
   }
 
   /** Distinct authors who voted (anything). */
@@ -68,7 +98,7 @@ export class VoteSet {
     return this.first.size;
   }
 
-  /** Distinct authors who voted for `hash` (null = nil). */
+  /** Distinct authors counted for `hash` (null = nil). */
   count(hash: string | null): number {
     return this.byValue.get(key(hash))?.size ?? 0;
   }
@@ -116,7 +146,7 @@ export class HeightVotes {
   }
 
   /** Adds a vote (author already checked to be a validator of this height). */
-  add(v: Vote, currentRound: number): AddResult {
+  add(v: Vote, currentRound: number, relevant = true): AddResult {
     let rv = this.rounds.get(v.round);
     if (rv === undefined) {
       if (v.round > currentRound) {
@@ -128,9 +158,16 @@ export class HeightVotes {
       rv = new RoundVotes();
       this.rounds.set(v.round, rv);
     }
-    const res = rv.of(v.type).add(v);
+    const res = rv.of(v.type).add(v, relevant);
     if (res.kind === 'added') rv.authors.add(v.validator);
     return res;
+  }
+
+  /** `hash` was proposed in round `r`: count conflicting votes that waited for it. */
+  proposed(r: number, hash: string): void {
+    const rv = this.rounds.get(r);
+    rv?.prevotes.promote(hash);
+    rv?.precommits.promote(hash);
   }
 
   /** Forget future-round bookkeeping at or below the round just entered. */

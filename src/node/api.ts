@@ -83,7 +83,8 @@ export class NodeApiImpl implements NodeApi {
 
   async validators(height?: number): Promise<ValidatorsView> {
     const head = this.d.chain.head.height;
-    const h = height ?? head;
+    // Without a height: the current set, i.e. the one that signs the next block.
+    const h = height ?? head + 1;
     if (h > head + 1) throw new AppError('not_found', `height ${h} is beyond the next block (${head + 1})`);
     return { height: h, authorities: await this.authoritiesAt(h) };
   }

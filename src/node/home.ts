@@ -106,3 +106,24 @@ export async function createNetwork(chainId: string, specs: NodeSpec[], time = D
   });
   return { genesis, nodes };
 }
+
+/**
+ * A home that joins an existing network: the consortium's genesis, fresh admin,
+ * authority and node keys, and the given peers. The consortium then admits it by
+ * governance (addOrg with the admin, addAuthority or addNode with the keys printed).
+ */
+export async function joinNetwork(home: string, genesisPath: string, spec: { rpc: { host: string; port: number }; p2p: { host: string; port: number }; peers: string[] }) {
+  const p = homePaths(home);
+  if (existsSync(p.genesis)) throw new Error(`${home} already holds a chain (genesis.json exists); refusing to overwrite it`);
+  const genesis = readGenesis(genesisPath);
+  mkdirSync(p.keysDir, { recursive: true, mode: 0o700 });
+  const admin = generateKeyPair();
+  const authority = generateKeyPair();
+  writeKeyFile(p.adminKey, admin);
+  writeKeyFile(p.authorityKey, authority);
+  const nodeKey = await generateNodeKey();
+  writeFileSync(p.nodeKey, serializeNodeKey(nodeKey), { mode: 0o600 });
+  writeFileSync(p.genesis, JSON.stringify(genesis, null, 2) + '\n');
+  writeFileSync(p.config, JSON.stringify({ rpc: spec.rpc, p2p: { ...spec.p2p, peers: spec.peers } }, null, 2) + '\n');
+  return { genesis, peerId: nodeKey.peerId, admin: admin.account, authority: authority.account };
+}

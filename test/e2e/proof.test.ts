@@ -2,8 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/chain/ed25519.js';
-import { call, rpc, runCli, startNodeProc, tempDir, type NodeProc } from '../support/node-proc.js';
+import { call, rpc, runCli, startNodeProc, tempDir, waitFor, type NodeProc } from '../support/node-proc.js';
 import { homeKey, tx } from '../support/keys.js';
+import { createTestnet, type Testnet } from '../support/testnet.js';
 
 type Json = any;
 
@@ -112,5 +113,57 @@ describe('chain_getTxProof + medledger verify (real processes)', () => {
     expect(noHome.code).toBe(2);
     expect(noHome.stderr).toContain('--home is required');
     expect((await runCli(['verify', '--home', home])).code).toBe(2);
+  });
+});
+
+/** A real authority change: four nodes vote one authority out; a later tx's proof carries the change. */
+describe('chain_getTxProof across an authority change (4-node testnet)', () => {
+  const netChain = 'medledger-e2e';
+  let net: Testnet;
+
+  afterAll(async () => {
+    await net?.stopAll();
+  });
+
+  it('removeAuthority by 3 of 4 votes; the proof lists the change and verifies against genesis', async () => {
+    net = await createTestnet(4, netChain);
+    await Promise.all([0, 1, 2, 3].map((i) => net.start(i)));
+    await waitFor(async () => (await Promise.all(net.urls.map(async (u) => (await fetch(`${u}/health`)).status))).every((s) => s === 200), 30_000, 'all healthy');
+    const url = net.urls[0]!;
+    const gone = homeKey(net.homes[3]!, 'authority').account;
+    let last: Json;
+    for (const i of [0, 1, 2]) {
+      const voter = homeKey(net.homes[i]!, 'authority');
+      last = await call(url, 'tx_send', { tx: tx(voter, netChain, 'gov.vote', 0, { proposal: { action: 'removeAuthority', account: gone } }), wait: true });
+      expect(last.receipt.status).toBe('ok');
+    }
+    const changed = await call(url, 'chain_getBlock', { height: last.height });
+    expect(changed.header.nextValidatorsHash).not.toBe(changed.header.validatorsHash);
+
+    const admin = homeKey(net.homes[0]!, 'admin');
+    const after = await call(url, 'tx_send', { tx: tx(admin, netChain, 'member.register', 0, { account: generateKeyPair().account, role: 'patient' }), wait: true });
+    expect(after.height).toBeGreaterThan(last.height);
+    const proof = await call(url, 'chain_getTxProof', { hash: after.hash });
+    expect(proof.authorityChanges).toHaveLength(1);
+    expect(proof.authorityChanges[0].header.height).toBe(last.height);
+    expect(proof.authorityChanges[0].authorities.map((a: Json) => a.account)).not.toContain(gone);
+    expect(proof.authorityChanges[0].authorities).toHaveLength(3);
+
+    const dir = tempDir();
+    const file = join(dir, 'proof.json');
+    writeFileSync(file, JSON.stringify(proof));
+    const ok = await runCli(['verify', file, '--home', net.homes[2]!]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(`valid: tx ${after.hash} at height ${after.height}\n`);
+
+    // Without the change, the tx block's validatorsHash names a set genesis does not.
+    writeFileSync(file, JSON.stringify({ ...proof, authorityChanges: [] }));
+    const missing = await runCli(['verify', file, '--home', net.homes[2]!]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/an authority change is missing/);
+    // The vote tx of the change block itself verifies with no change listed (signed by the old set).
+    writeFileSync(file, JSON.stringify(await call(url, 'chain_getTxProof', { hash: last.hash })));
+    expect((await runCli(['verify', file, '--home', net.homes[1]!])).code).toBe(0);
   });
 });

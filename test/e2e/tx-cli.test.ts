@@ -10,9 +10,9 @@ import { call, runCli, startNodeProc, tempDir, type NodeProc } from '../support/
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEMO = join(ROOT, 'scripts', 'demo.mjs');
 
-function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runDemo(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [DEMO, ...args], { env: { ...process.env, MEDLEDGER_RPC: '', MEDLEDGER_HOME: '' } });
+    const p = spawn(process.execPath, [DEMO, ...args], { cwd: tempDir('ml-demo-'), env: { ...process.env, MEDLEDGER_RPC: '', MEDLEDGER_HOME: '', ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -119,6 +119,9 @@ describe('medledger tx subcommands and the demo (real dev node)', () => {
       expect(seen).not.toContain(docBytes.toString('base64').slice(0, 24));
     }
 
+    // Whoever holds the document and its salt can check the commitment.
+    expect(await call(url, 'records_verify', { recordId: 'dev:DocumentReference/ds-1', contentHash: expected })).toMatchObject({ match: true, version: 1 });
+
     // Again: refused (the salt is kept), unless the kept salt is reused on purpose.
     const again = await tx('record.anchor', ...args);
     expect(again.code).toBe(1);
@@ -161,6 +164,9 @@ describe('medledger tx subcommands and the demo (real dev node)', () => {
     const rv = await tx('consent.revoke', '--key', keys.patient!.file, '--consent-id', g.out.consentId);
     expect(rv.out.receipt).toEqual({ status: 'ok' });
     expect((await read('--purpose', 'TREAT')).out.receipt.outcome).toBe('denied');
+    const trail = await call(url, 'audit_trail', { recordId });
+    expect(trail.events.map((e: { outcome: string }) => e.outcome)).toEqual(['denied', 'emergency', 'denied', 'granted', 'denied']);
+    expect(trail.events[1]).toMatchObject({ actor: keys.northClin!.account, actorOrg: 'north', purpose: 'ETREAT', emergency: true, reason: 'patient-unable-to-consent' });
     // The custodian's own clinician is always granted; a clinician may not claim onBehalfOf.
     expect((await tx('access.log', '--key', keys.clin!.file, '--record-id', recordId, '--action', 'update', '--purpose', 'TREAT')).out.receipt.outcome).toBe('granted');
     const obo = await tx('access.log', '--key', keys.clin!.file, '--record-id', recordId, '--action', 'read', '--purpose', 'TREAT', '--on-behalf-of', 'staff-7');
@@ -168,13 +174,15 @@ describe('medledger tx subcommands and the demo (real dev node)', () => {
     expect(obo.stderr).toMatch(/onBehalfOf/);
   });
 
-  it('scripts/demo.mjs runs the story twice on one chain: denied, granted, denied, emergency, denied', async () => {
+  it('scripts/demo.mjs runs the story twice on one chain (flags, then env): denied, granted, denied, emergency, denied', async () => {
     for (let run = 0; run < 2; run++) {
-      const r = await runDemo(['--rpc', url, '--home', home]);
+      const r = run === 0 ? await runDemo(['--rpc', url, '--home', home]) : await runDemo([], { MEDLEDGER_RPC: url, MEDLEDGER_HOME: home });
       expect(r.code, r.stderr + r.stdout).toBe(0);
       const outcomes = [...r.stdout.matchAll(/-> outcome: (\w+)/g)].map((m) => m[1]);
       expect(outcomes).toEqual(['denied', 'granted', 'denied', 'emergency', 'denied']);
-      // The closing table (from audit_trail, or from the receipts while that method is missing), oldest first.
+      // The closing table, from audit_trail, oldest first.
+      expect(r.stdout).not.toContain('audit_trail is not available');
+      expect(r.stdout).toContain('records_verify with the document and its salt: match=true');
       const table = r.stdout.slice(r.stdout.indexOf('audit trail'));
       const rows = table.split('\n').filter((l) => /^\s+\d{4}-\d\d-\d\dT/.test(l));
       expect(rows.map((l) => /\b(granted|denied|emergency)\b/.exec(l)?.[1])).toEqual(outcomes);

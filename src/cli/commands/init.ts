@@ -1,14 +1,33 @@
 import { resolve, join } from 'node:path';
-import { createNetwork } from '../../node/home.js';
+import { createNetwork, joinNetwork } from '../../node/home.js';
 import { hostPortFlag, intFlag, parse, requireFlag, strFlag, UsageError } from '../args.js';
 
 const ORG_RE = /^[a-z0-9-]{2,32}$/;
 const CHAIN_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** `medledger init`: keys and genesis for a new single-org network in one home. */
+/**
+ * `medledger init`: keys and genesis for a new single-org network in one home, or with
+ * `--genesis FILE` a home that joins an existing network (admitted later by governance).
+ */
 export async function init(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { home: { type: 'string' }, 'chain-id': { type: 'string' }, org: { type: 'string' }, 'org-name': { type: 'string' }, rpc: { type: 'string' }, p2p: { type: 'string' } });
+  const { values } = parse(argv, {
+    home: { type: 'string' }, 'chain-id': { type: 'string' }, org: { type: 'string' }, 'org-name': { type: 'string' },
+    rpc: { type: 'string' }, p2p: { type: 'string' }, genesis: { type: 'string' }, peers: { type: 'string' },
+  });
   const home = resolve(requireFlag(values.home, 'home'));
+  const genesisFile = strFlag(values.genesis, 'genesis');
+  if (genesisFile !== undefined) {
+    if (values['chain-id'] !== undefined) throw new UsageError('--chain-id comes from --genesis when joining; give one or the other');
+    const peers = (strFlag(values.peers, 'peers') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    if (peers.some((x) => !x.startsWith('/'))) throw new UsageError('--peers takes multiaddrs like /ip4/10.0.0.5/tcp/8646/p2p/<peerId>, comma-separated');
+    const j = await joinNetwork(home, resolve(genesisFile), {
+      rpc: hostPortFlag(values.rpc, 'rpc') ?? { host: '127.0.0.1', port: 8645 },
+      p2p: hostPortFlag(values.p2p, 'p2p') ?? { host: '127.0.0.1', port: 8646 },
+      peers,
+    });
+    process.stdout.write(JSON.stringify({ home, chainId: j.genesis.chainId, peerId: j.peerId, admin: j.admin, authority: j.authority, next: 'ask the authorities to vote addOrg (admin) and addAuthority or addNode (authority, peerId) for this node' }, null, 2) + '\n');
+    return 0;
+  }
   const chainId = requireFlag(values['chain-id'], 'chain-id');
   if (!CHAIN_RE.test(chainId)) throw new UsageError('--chain-id must be 1-64 characters of [A-Za-z0-9._-]');
   const org = strFlag(values.org, 'org') ?? 'org0';

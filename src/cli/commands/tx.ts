@@ -11,6 +11,8 @@ const TX_USAGE = `medledger tx <type> --key FILE [--rpc URL] [--token T] [--nonc
 
 Signs a transaction with the key file, sends it with tx_send and prints the receipt
 (JSON on stdout). Usage errors exit 2, a refused or rejected tx exits 1.
+--rpc defaults to $MEDLEDGER_RPC or http://127.0.0.1:8645, --token to $MEDLEDGER_TOKEN;
+--nonce to the sender's pendingNonce (account_get), --chain-id to node_info's.
 Types and their flags:
 ${Object.entries(TX_FLAGS).map(([t, f]) => `  ${t.padEnd(16)} ${f}`).join('\n')}
 --payload JSON (or @file.json) gives the payload directly for any type, instead of the type flags.
@@ -76,7 +78,7 @@ export async function tx(argv: string[]): Promise<number> {
   }
   const explicitNonce = values.nonce !== undefined ? intFlag(values.nonce, 'nonce', 0) : undefined;
   const kp = readKeyFile(keyPath);
-  const client = new RpcClient(strFlag(values.rpc, 'rpc') ?? process.env.MEDLEDGER_RPC ?? 'http://127.0.0.1:8645', strFlag(values.token, 'token') ?? process.env.MEDLEDGER_TOKEN);
+  const client = new RpcClient(strFlag(values.rpc, 'rpc') ?? (process.env.MEDLEDGER_RPC || 'http://127.0.0.1:8645'), strFlag(values.token, 'token') ?? (process.env.MEDLEDGER_TOKEN || undefined));
 
   const chainId = strFlag(values['chain-id'], 'chain-id') ?? (await client.call<{ chainId: string }>('node_info')).chainId;
   const nonce = explicitNonce ?? (await client.call<{ pendingNonce: number }>('account_get', { account: kp.account })).pendingNonce;

@@ -159,28 +159,29 @@ function voters(env: ReadEnv): readonly Authority[] {
   return env.blockAuthorities ?? getAuthorities(env);
 }
 
-function check(env: ReadEnv, p: GovVotePayload): { id: string; votes: string[] } {
+function check(env: ReadEnv, p: GovVotePayload): { id: string; votes: readonly string[]; open: boolean } {
   const from = env.tx.from;
   // The sender is in the authority set current at block start.
   if (!voters(env).some((a) => a.account === from)) fail('not_authority', `account ${from} is not in the current authority set`);
   const id = proposalId(p.proposal);
-  const votes = getTally(env, id)?.votes ?? [];
+  const tally = getTally(env, id);
+  const votes = tally?.votes ?? [];
   // One vote per authority per proposal.
   if (votes.includes(from)) fail('duplicate_vote', `account ${from} already voted for proposal ${id}`);
   // The proposal can apply to the current state.
   checkProposal(env, p.proposal);
-  return { id, votes };
+  return { id, votes, open: tally !== undefined };
 }
 
 function execute(env: TxEnv, p: GovVotePayload): void {
-  const { id, votes } = check(env, p);
+  const { id, votes, open } = check(env, p);
   const set = voters(env);
   const members = new Set(set.map((a) => a.account));
   const after = [...votes, env.tx.from];
   const counted = after.filter((v) => members.has(v)).length;
   if (counted >= quorum(set.length)) {
     applyProposal(env, p.proposal);
-    if (votes.length > 0) env.del(tallyKey(id));
+    if (open) env.del(tallyKey(id));
   } else {
     putTally(env, id, { proposal: copyProposal(p.proposal), votes: after });
   }
