@@ -70,8 +70,8 @@ export class ConsensusEngine {
     this.validatorSet = new Set(validators);
     this.round = restore?.round ?? 0;
     this.step = 'idle';
-    this.lockedRound = restore?.lockedRound ?? -1;
-    this.lockedHash = restore?.lockedBlockHash ?? null;
+    this.lockedRound = -1;
+    this.lockedHash = null;
     this.validRound = this.lockedRound;
     this.validHash = this.lockedHash;
     this.votes = new HeightVotes();
@@ -338,7 +338,7 @@ export class ConsensusEngine {
       return true;
     }
     if ((this.votes.round(p.polRound)?.prevotes.count(p.blockHash) ?? 0) < q) return false; // wait for the POL
-    const ok = true;
+    const ok = this.lockedRound <= p.polRound || this.lockedHash === p.blockHash;
     this.enterPrevote(this.round, ok ? p.blockHash : null);
     return true;
   }

@@ -1,12 +1,13 @@
-import { decodeTx, verifyTxSig } from '../chain/tx.js';
-import type { DecodedTx, Tx } from '../chain/types.js';
+import { verifyTxSig } from '../chain/tx.js';
+import type { DecodedTx } from '../chain/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import type { StateMachine } from '../chain/state/index.js';
 import { getAccount } from '../chain/state/keys.js';
 import { AppError } from '../util/errors.js';
 import type { ChainService } from './chain-service.js';
 
-export type TxValidator = (raw: unknown) => Tx;
+/** Shape, size and decoding of one wire tx (chain/validate-tx.ts createTxDecoder). */
+export type TxDecoder = (raw: unknown) => DecodedTx;
 
 /**
  * Admission of one tx from outside (RPC or gossip), SPEC §3 in order: shape and size,
@@ -18,11 +19,11 @@ export class TxAdmission {
     private readonly chain: ChainService,
     private readonly mempool: Mempool,
     private readonly machine: StateMachine,
-    private readonly validateTx: TxValidator,
+    private readonly decode: TxDecoder,
   ) {}
 
   admit(raw: unknown): DecodedTx {
-    const d = decodeTx(this.validateTx(raw));
+    const d = this.decode(raw);
     const chainId = this.chain.genesis.chainId;
     if (d.tx.chainId !== chainId) throw new AppError('wrong_chain', `tx is for chain "${d.tx.chainId}", this node runs "${chainId}"`);
     if (this.mempool.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });

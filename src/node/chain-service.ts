@@ -1,6 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { blockHash, txRootOf, validatorsHash } from '../chain/block.js';
-import { decodeTx, verifyTxSig } from '../chain/tx.js';
+import { verifyTxSig } from '../chain/tx.js';
+import type { TxDecoder } from './admission.js';
 import type { Authority, Block, Commit, DecodedTx, Genesis, Header } from '../chain/types.js';
 import type { BlockResult } from '../chain/state/interface.js';
 import type { StateMachine } from '../chain/state/index.js';
@@ -37,7 +38,6 @@ export interface ValidateOptions {
   proposer: string | null;
 }
 
-type TxValidator = (raw: unknown) => import('../chain/types.js').Tx;
 
 /**
  * Owns the committed head, the in-memory world state and the block pipeline: build a
@@ -56,14 +56,14 @@ export class ChainService {
     private readonly store: ChainStore,
     private readonly state: MapState,
     private readonly machine: StateMachine,
-    private readonly validateTx: TxValidator,
+    private readonly decode: TxDecoder,
     private readonly mempool: Mempool,
     private readonly log: Logger,
   ) {}
 
-  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; validateTx: TxValidator; mempool: Mempool; logger: Logger }): Promise<ChainService> {
+  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; decode: TxDecoder; mempool: Mempool; logger: Logger }): Promise<ChainService> {
     const state = new MapState(await deps.store.loadState());
-    const svc = new ChainService(deps.genesis, deps.store, state, deps.machine, deps.validateTx, deps.mempool, deps.logger.child({ module: 'chain' }));
+    const svc = new ChainService(deps.genesis, deps.store, state, deps.machine, deps.decode, deps.mempool, deps.logger.child({ module: 'chain' }));
     const head = await deps.store.head();
     if (!head) throw new Error('no chain in the data directory');
     const stored = await deps.store.getBlock(head.height);
@@ -152,7 +152,7 @@ export class ChainService {
     for (let i = 0; i < raw.txs.length; i++) {
       let d: DecodedTx;
       try {
-        d = decodeTx(this.validateTx(raw.txs[i]));
+        d = this.decode(raw.txs[i]);
       } catch (err) {
         return fail(`tx ${i}: ${(err as Error).message}`);
       }

@@ -5,7 +5,7 @@ import { genesisBlock, genesisState } from '../chain/genesis.js';
 import { Mempool } from '../chain/mempool.js';
 import { StateMachine, chainHandlers } from '../chain/state/index.js';
 import { getAuthorities, getNodes } from '../chain/state/keys.js';
-import { createTxValidator } from '../chain/validate-tx.js';
+import { createTxDecoder } from '../chain/validate-tx.js';
 import { recordHandlers } from '../records/index.js';
 import { createNetwork, loadOrCreateNodeKey, type Network } from '../p2p/index.js';
 import { chainMethods, createRpcServer, type RpcMethod } from '../rpc/index.js';
@@ -72,9 +72,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
 
     const handlers = [...chainHandlers, ...recordHandlers];
     const machine = new StateMachine(handlers, { onInternalError: (err, d) => log.error({ err, tx: d.hash }, 'tx handler failed unexpectedly') });
-    const validateTx = createTxValidator(handlers, { maxTxBytes: genesis.params.maxTxBytes });
+    const decode = createTxDecoder(handlers, { maxTxBytes: genesis.params.maxTxBytes });
     const mempool = new Mempool(config.mempool);
-    const chain = await ChainService.open({ genesis, store, machine, validateTx, mempool, logger: log });
+    const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log });
 
     const authorityKeyPath = config.authorityKey === null ? null : isAbsolute(config.authorityKey) ? config.authorityKey : join(paths.home, config.authorityKey);
     const authorityKey = authorityKeyPath && existsSync(authorityKeyPath) ? readKeyFile(authorityKeyPath) : null;
@@ -86,7 +86,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       { chainId: genesis.chainId, listen: `${config.p2p.host}:${config.p2p.port}`, peers: config.p2p.peers, privateKey: nodeKey.privateKey, allowedPeers: allowedPeers() },
       log,
     );
-    const admission = new TxAdmission(chain, mempool, machine, validateTx);
+    const admission = new TxAdmission(chain, mempool, machine, decode);
     const gossipTx = (tx: unknown): void => network.publish('tx', Buffer.from(JSON.stringify(tx)));
     const host = new ConsensusHost(
       {

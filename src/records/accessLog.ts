@@ -1,3 +1,4 @@
+import { RECORD_PATTERN_PROBLEMS } from './schemas.js';
 import type { AccessEvent, ReadEnv, TxEnv } from '../chain/state/interface.js';
 import type { AccessOutcome, Role } from '../chain/types.js';
 import { ParamError } from '../util/errors.js';
@@ -39,6 +40,7 @@ function checkSender(env: ReadEnv, p: AccessLogPayload): string {
 export const accessLogHandler: RecordTxHandler<AccessLogPayload> = {
   type: 'access.log',
   payloadSchema: accessLogSchema,
+  patternProblems: RECORD_PATTERN_PROBLEMS,
   roles: ROLES,
 
   checkShape(p) {

@@ -1,3 +1,4 @@
+import { RECORD_PATTERN_PROBLEMS } from './schemas.js';
 import type { ReadEnv, TxEnv } from '../chain/state/interface.js';
 import type { Role } from '../chain/types.js';
 import { RecordErrorCode, RecordRuleError } from './errors.js';
@@ -44,6 +45,7 @@ function checkPatient(env: ReadEnv, patient: string): void {
 export const recordAnchorHandler: RecordTxHandler<RecordAnchorPayload> = {
   type: 'record.anchor',
   payloadSchema: recordAnchorSchema,
+  patternProblems: RECORD_PATTERN_PROBLEMS,
   roles: ROLES,
 
   admit(env, p) {

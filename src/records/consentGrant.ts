@@ -1,3 +1,4 @@
+import { RECORD_PATTERN_PROBLEMS } from './schemas.js';
 import type { ReadEnv, TxEnv } from '../chain/state/interface.js';
 import type { Role } from '../chain/types.js';
 import { RecordErrorCode, RecordRuleError } from './errors.js';
@@ -47,6 +48,7 @@ function normaliseScope(scope: ConsentScope): ConsentScope {
 export const consentGrantHandler: RecordTxHandler<ConsentGrantPayload> = {
   type: 'consent.grant',
   payloadSchema: consentGrantSchema,
+  patternProblems: RECORD_PATTERN_PROBLEMS,
   roles: ROLES,
 
   admit(env, p) {

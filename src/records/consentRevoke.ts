@@ -1,3 +1,4 @@
+import { RECORD_PATTERN_PROBLEMS } from './schemas.js';
 import type { ReadEnv, TxEnv } from '../chain/state/interface.js';
 import type { Role } from '../chain/types.js';
 import { RecordErrorCode, RecordRuleError } from './errors.js';
@@ -25,6 +26,7 @@ function checkRevocable(env: ReadEnv, c: ConsentState): void {
 export const consentRevokeHandler: RecordTxHandler<ConsentRevokePayload> = {
   type: 'consent.revoke',
   payloadSchema: consentRevokeSchema,
+  patternProblems: RECORD_PATTERN_PROBLEMS,
   roles: ROLES,
 
   admit(env, p) {

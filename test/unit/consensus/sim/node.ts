@@ -35,6 +35,8 @@ export interface World {
   /** Run `fn` on node `node` after `delayMs`, unless it crashed (or restarted) meanwhile. */
   later(node: SimNode, delayMs: number, fn: () => void): void;
   hasTxs(node: number, height: number): boolean;
+  /** An honest node precommitted `hash` at `height` (for coverage statistics). */
+  noteLock(height: number, hash: string): void;
   recordCommit(node: number, height: number, hash: string, via: 'consensus' | 'sync'): void;
   violation(what: string): void;
   readonly stats: SimStats;
@@ -47,6 +49,10 @@ export interface SimStats {
   syncs: number;
   missing: number;
   maxRound: number;
+  /** Runs where honest nodes precommitted different blocks at one height (the interesting ones). */
+  splitLocks: number;
+  /** Restarts that resumed with a lock from the privval. */
+  lockRestores: number;
 }
 
 /** The signing record: survives crashes. One height at a time, like CometBFT's last-sign state. */
@@ -105,6 +111,7 @@ export class SimNode {
     const restore: RestoreState | undefined = pv.height === h && pv.lastRound >= 0
       ? { round: pv.lastRound, lockedRound: pv.lockedRound, lockedBlockHash: pv.lockedHash }
       : undefined;
+    if (restore !== undefined && restore.lockedRound >= 0) this.world.stats.lockRestores++;
     this.onNewHeight();
     this.apply(this.engine!.startHeight(h, [...this.world.validators], restore));
     if (this.world.hasTxs(this.index, h)) {
@@ -202,7 +209,10 @@ export class SimNode {
       }
     }
     this.broadcast({ kind: 'vote', v: signed });
-    if (v.type === 'precommit' && v.blockHash !== null) this.onLock();
+    if (v.type === 'precommit' && v.blockHash !== null) {
+      this.world.noteLock(v.height, v.blockHash);
+      this.onLock();
+    }
     this.world.later(this, 0, () => this.apply(this.engine!.onVoteSigned(signed)));
   }
 

@@ -57,7 +57,7 @@ export function makeScenario(seed: number, n: number): Scenario {
     const at = rng.int(0, gstMs);
     return { node: rng.pick(honest), at, restartAt: Math.min(gstMs, at + rng.int(20, 2000)) };
   });
-  const crashOnLock = rng.chance(0.4) ? { node: rng.pick(honest), downMs: rng.int(0, 1500) } : null;
+  const crashOnLock = rng.chance(0.6) ? { node: rng.pick(honest), downMs: rng.int(0, 800) } : null;
   const noTxs = Array.from({ length: n }, () => rng.chance(0.3));
   noTxs[honest[0]!] = false; // someone honest always has work, or nothing ever starts
   return {
@@ -65,7 +65,7 @@ export function makeScenario(seed: number, n: number): Scenario {
     dropRate: rng.pick([0, 0.05, 0.2, 0.4]),
     preGstMaxDelayMs: rng.pick([20, 200, 600]),
     postGstMaxDelayMs: 40,
-    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 300, 1000, 3000]), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
+    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 1000, 3000, 8000]), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
   };
 }
 
@@ -103,7 +103,8 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
   const validators = accounts(s.n, `sim-${s.seed}`);
   const violations: string[] = [];
   const committed = new Map<number, string>();
-  const stats: SimStats = { messages: 0, refusals: 0, evidence: 0, syncs: 0, missing: 0, maxRound: 0 };
+  const stats: SimStats = { messages: 0, refusals: 0, evidence: 0, syncs: 0, missing: 0, maxRound: 0, splitLocks: 0, lockRestores: 0 };
+  const locks = new Map<number, string>();
   let now = 0;
   const nodes: SimNode[] = [];
 
@@ -124,6 +125,11 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
       queue.push(now + delayMs, { kind: 'call', node, inc: node.inc, fn });
     },
     hasTxs: (node) => !s.noTxs[node],
+    noteLock(height, hash) {
+      const prev = locks.get(height);
+      if (prev === undefined) locks.set(height, hash);
+      else if (prev !== hash && stats.splitLocks === 0) stats.splitLocks = 1;
+    },
     recordCommit(node, height, hash, via) {
       trace?.(`${now} node ${node} commits ${height} ${hash.slice(0, 8)} via ${via}`);
       const prev = committed.get(height);
