@@ -70,8 +70,8 @@ export class ConsensusEngine {
     this.validatorSet = new Set(validators);
     this.round = restore?.round ?? 0;
     this.step = 'idle';
-    this.lockedRound = -1;
-    this.lockedHash = null;
+    this.lockedRound = restore?.lockedRound ?? -1;
+    this.lockedHash = restore?.lockedBlockHash ?? null;
     this.validRound = this.lockedRound;
     this.validHash = this.lockedHash;
     this.votes = new HeightVotes();

@@ -57,7 +57,7 @@ export function makeScenario(seed: number, n: number): Scenario {
     const at = rng.int(0, gstMs);
     return { node: rng.pick(honest), at, restartAt: Math.min(gstMs, at + rng.int(20, 2000)) };
   });
-  const crashOnLock = rng.chance(0.6) ? { node: rng.pick(honest), downMs: rng.int(0, 800) } : null;
+  const crashOnLock = rng.chance(0.4) ? { node: rng.pick(honest), downMs: rng.int(0, 1500) } : null;
   const noTxs = Array.from({ length: n }, () => rng.chance(0.3));
   noTxs[honest[0]!] = false; // someone honest always has work, or nothing ever starts
   return {
@@ -65,7 +65,7 @@ export function makeScenario(seed: number, n: number): Scenario {
     dropRate: rng.pick([0, 0.05, 0.2, 0.4]),
     preGstMaxDelayMs: rng.pick([20, 200, 600]),
     postGstMaxDelayMs: 40,
-    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 1000, 3000, 8000]), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
+    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 300, 1000, 3000]), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
   };
 }
 
