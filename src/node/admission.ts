@@ -28,6 +28,7 @@ export class TxAdmission {
     if (d.tx.chainId !== chainId) throw new AppError('wrong_chain', `tx is for chain "${d.tx.chainId}", this node runs "${chainId}"`);
     if (this.mempool.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });
     if (!verifyTxSig(d)) throw new AppError('bad_signature', 'signature does not verify for tx.from over sha256(JCS(body))');
+    d.verified = true;
     const state = this.chain.stateReader;
     const head = this.chain.head;
     const account = getAccount(state, d.tx.from);

@@ -34,12 +34,10 @@ type Waiter = { resolve: (r: { height: number; receipt: Receipt }) => void };
 export class NodeApiImpl implements NodeApi {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private blocksCommitted = 0;
-  private txsCommitted = 0;
 
   constructor(private readonly d: NodeApiDeps) {
     d.chain.onCommit((e) => {
       this.blocksCommitted++;
-      this.txsCommitted += e.decoded.length;
       e.decoded.forEach((tx, i) => {
         const ws = this.waiters.get(tx.hash);
         if (!ws) return;
@@ -152,7 +150,8 @@ export class NodeApiImpl implements NodeApi {
     const lines = [
       ['medledger_chain_height', 'gauge', 'Height of the latest final block', this.d.chain.head.height],
       ['medledger_blocks_committed_total', 'counter', 'Blocks committed since start', this.blocksCommitted],
-      ['medledger_txs_committed_total', 'counter', 'Transactions committed since start', this.txsCommitted],
+      ['medledger_txs_committed_total', 'counter', 'Transactions committed since start', this.d.chain.committedTxs],
+      ['medledger_txs_committed_unverified_total', 'counter', 'Committed transactions whose signature this node did not verify itself (must be 0)', this.d.chain.committedUnverified],
       ['medledger_mempool_txs', 'gauge', 'Transactions in the mempool', this.d.mempool.size],
       ['medledger_mempool_ready_txs', 'gauge', 'Mempool transactions ready for a block', this.d.mempool.readyCount],
       ['medledger_peers', 'gauge', 'Connected peers', this.d.network?.connectedPeers().length ?? 0],

@@ -9,7 +9,7 @@ import { blockHash, ZERO_HASH } from '../../../../src/chain/block.js';
 import type { Block, Commit } from '../../../../src/chain/types.js';
 import { checkCommit, ConsensusEngine } from '../../../../src/consensus/index.js';
 import type { Action, Proposal, RestoreState, Timeouts, Vote } from '../../../../src/consensus/index.js';
-import { CHAIN_ID, fakeBlock, fakeVerify, signProposalFake, signVoteFake, verifyProposalFake, verifyVoteFake } from './fixtures.js';
+import { CHAIN_ID, fakeBlock, headerHash, fakeVerify, signProposalFake, signVoteFake, verifyProposalFake, verifyVoteFake } from './fixtures.js';
 import type { Rng } from './prng.js';
 
 export interface ChainEntry {
@@ -258,7 +258,7 @@ export class SimNode {
     const h = p.block.header;
     // A re-proposed block (polRound >= 0) keeps its header, built by an earlier round's proposer.
     const builder = p.polRound === -1 ? h.proposer === p.proposer : this.world.validators.includes(h.proposer);
-    return h.chainId === CHAIN_ID && h.height === p.height && builder && blockHash(h) === p.blockHash
+    return h.chainId === CHAIN_ID && h.height === p.height && builder && headerHash(h) === p.blockHash
       && (p.height !== this.nextHeight || h.prevHash === this.headHash);
   }
 

@@ -1,0 +1,96 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair, sign } from '../../../src/chain/ed25519.js';
+import { genesisBlock, genesisState, validateGenesis, DEFAULT_PARAMS } from '../../../src/chain/genesis.js';
+import { Mempool } from '../../../src/chain/mempool.js';
+import { StateMachine, chainHandlers } from '../../../src/chain/state/index.js';
+import { createTxDecoder } from '../../../src/chain/validate-tx.js';
+import { signTx } from '../../../src/chain/tx.js';
+import { recordHandlers } from '../../../src/records/index.js';
+import { ChainStore } from '../../../src/storage/store.js';
+import { ChainService, InvalidBlockError } from '../../../src/node/chain-service.js';
+import { TxAdmission } from '../../../src/node/admission.js';
+import { blockHash, precommitSignBytes, txRootOf } from '../../../src/chain/block.js';
+import { canonicalBytes } from '../../../src/chain/jcs.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import type { Block, Commit } from '../../../src/chain/types.js';
+
+const admin = generateKeyPair();
+const authority = generateKeyPair();
+const NODE_ID = '12D3KooWJmEVCJxM71DUbdZBbjE7Bm3pEEopHJJyfQF4b8BXxkvQ';
+
+async function setup() {
+  const genesis = validateGenesis({ chainId: 'cs-test', time: 1_700_000_000_000, orgs: [{ org: 'dev', name: 'Dev', admins: [admin.account] }], authorities: [{ account: authority.account, org: 'dev', nodeId: NODE_ID }], params: DEFAULT_PARAMS });
+  const store = await ChainStore.open(join(mkdtempSync(join(tmpdir(), 'ml-cs-')), 'data'));
+  const g = genesisBlock(genesis);
+  await store.initGenesis(g.header, g.hash, genesisState(genesis));
+  const handlers = [...chainHandlers, ...recordHandlers];
+  const machine = new StateMachine(handlers);
+  const decode = createTxDecoder(handlers, { maxTxBytes: genesis.params.maxTxBytes });
+  const mempool = new Mempool();
+  const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: silentLogger() });
+  return { genesis, store, chain, mempool, admission: new TxAdmission(chain, mempool, machine, decode) };
+}
+
+function certify(chainId: string, height: number, hash: string): Commit {
+  return { height, round: 0, blockHash: hash, signatures: [{ validator: authority.account, sig: sign(authority.secretKey, precommitSignBytes(chainId, height, 0, hash)) }] };
+}
+
+describe('ChainService block validation', () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeEach(async () => {
+    env = await setup();
+  });
+
+  const register = (nonce: number) => signTx({ chainId: 'cs-test', type: 'member.register', from: admin.account, nonce, payload: { account: generateKeyPair().account, role: 'patient' } }, admin.secretKey);
+
+  it('builds, validates on a fresh node, and commits a block', async () => {
+    env.admission.admit(register(0));
+    const e = env.chain.buildBlock(authority.account, Date.now());
+    expect(e.block.txs).toHaveLength(1);
+    // A peer with the same genesis but its own store and an empty mempool re-executes to the same roots.
+    const peer = await setup();
+    const v = peer.chain.validateBlock(e.block, { maxClockDriftMs: 2000, now: Date.now(), proposer: authority.account });
+    expect(v.hash).toBe(e.hash);
+    expect(v.decoded.every((d) => d.verified)).toBe(true);
+    await peer.chain.commit(v, certify('cs-test', 1, e.hash));
+    expect(peer.chain.committedUnverified).toBe(0);
+    await env.chain.commit(e, certify('cs-test', 1, e.hash));
+    expect(env.chain.head.height).toBe(1);
+    expect(env.chain.committedUnverified).toBe(0);
+    expect(env.mempool.size).toBe(0);
+  });
+
+  it('refuses a forged signature on a tx whose body the mempool holds with a valid one', () => {
+    const good = register(0);
+    env.admission.admit(good);
+    const built = env.chain.buildBlock(authority.account, Date.now());
+    const forged: Block = { header: built.block.header, txs: [{ ...good, sig: 'ab'.repeat(64) }] };
+    // txRoot binds the signature, so also fix the header's txRoot to isolate the signature rule.
+    forged.header = { ...forged.header, txRoot: txRootOf([canonicalBytes(forged.txs[0])]) };
+    expect(blockHash(forged.header)).not.toBe(built.hash);
+    const peer2 = env; // the node holding the valid tx in its mempool is the one a forger targets
+    expect(() => peer2.chain.validateBlock(forged, { maxClockDriftMs: null, now: Date.now(), proposer: null })).toThrow(/bad signature/);
+  });
+
+  it('refuses wrong height, prevHash, time, proposer, roots and an uncertified commit', async () => {
+    env.admission.admit(register(0));
+    const b = env.chain.buildBlock(authority.account, Date.now()).block;
+    const peer = await setup();
+    const v = (blk: Block, opts: Partial<{ maxClockDriftMs: number | null; proposer: string | null }> = {}) =>
+      () => peer.chain.validateBlock(blk, { maxClockDriftMs: opts.maxClockDriftMs ?? null, now: Date.now(), proposer: opts.proposer ?? null });
+    const h = b.header;
+    expect(v({ ...b, header: { ...h, height: 2 } })).toThrow(/does not follow/);
+    expect(v({ ...b, header: { ...h, prevHash: '00'.repeat(32) } })).toThrow(/prevHash/);
+    expect(v({ ...b, header: { ...h, time: env.genesis.time } })).toThrow(/time is not after/);
+    expect(v({ ...b, header: { ...h, time: Date.now() + 60_000 } }, { maxClockDriftMs: 2000 })).toThrow(/away from this node's clock/);
+    expect(v({ ...b, header: { ...h, proposer: admin.account } })).toThrow(/not an authority/);
+    expect(v(b, { proposer: admin.account })).toThrow(/not the round's proposer/);
+    expect(v({ ...b, header: { ...h, stateRoot: '11'.repeat(32) } })).toThrow(/stateRoot/);
+    expect(v({ ...b, header: { ...h, txRoot: '22'.repeat(32) } })).toThrow(/txRoot/);
+    expect(v({ ...b, txs: [{ ...b.txs[0]!, nonce: 'x' } as never] })).toThrow(InvalidBlockError);
+    expect(() => env.chain.checkCommit('33'.repeat(32), { height: 1, round: 0, blockHash: '33'.repeat(32), signatures: [] })).toThrow(/0 of 1 precommits/);
+  });
+});
