@@ -5,20 +5,13 @@
  * Line numbers (L22, L28, ...) refer to Algorithm 1 of the paper.
  */
 import type { Block } from '../chain/types.js';
-import { isHex } from '../util/hex.js';
 import { FutureBuffer } from './buffer.js';
 import { ProposalStore } from './proposals.js';
-import { HeightVotes, maxFaulty, quorumSize } from './round-state.js';
-import { checkRestore, checkValidators, proposerOf, timeoutDelay } from './params.js';
+import { HeightVotes, maxFaulty, quorumSize, RoundFlags } from './round-state.js';
+import { checkOptions, checkRestore, checkValidators, proposerOf, timeoutDelay } from './params.js';
 import type { Action, ConsensusLogger, EngineOptions, EngineStatus, Proposal, RestoreState, Step, TimeoutInfo, TimeoutStep, Timeouts, Vote, VoteType } from './types.js';
 
 const NOOP_LOGGER: ConsensusLogger = { debug() {}, info() {}, warn() {} };
-
-interface RoundFlags {
-  prevoteTimeout: boolean; // L34 fired
-  precommitTimeout: boolean; // L47 fired
-  polka: boolean; // L36 fired
-}
 
 export class ConsensusEngine {
   private readonly chainId: string;
@@ -38,7 +31,7 @@ export class ConsensusEngine {
   private validHash: string | null = null;
   private votes = new HeightVotes();
   private proposals = new ProposalStore();
-  private flags = new Map<number, RoundFlags>();
+  private flags = new RoundFlags();
   /** `${round}/${type}` -> the value we asked the host to sign: never two per key. */
   private asked = new Map<string, string | null>();
   private awaitingBuild = -1;
@@ -47,11 +40,7 @@ export class ConsensusEngine {
   private out: Action[] = [];
 
   constructor(opts: EngineOptions, logger?: ConsensusLogger) {
-    if (opts.self !== null && !isHex(opts.self, 32)) throw new Error('consensus: self must be a 64-hex account or null');
-    for (const k of ['proposeMs', 'prevoteMs', 'precommitMs', 'deltaMs'] as const) {
-      const v = opts.timeouts[k];
-      if (!Number.isFinite(v) || v < 0) throw new Error(`consensus: timeouts.${k} must be a non-negative number`);
-    }
+    checkOptions(opts);
     this.chainId = opts.chainId;
     this.self = opts.self;
     this.timeouts = { ...opts.timeouts };
@@ -76,7 +65,7 @@ export class ConsensusEngine {
     this.validHash = this.lockedHash;
     this.votes = new HeightVotes();
     this.proposals = new ProposalStore();
-    this.flags = new Map();
+    this.flags = new RoundFlags();
     this.asked = new Map();
     this.awaitingBuild = -1;
     this.evidenceSeen = new Set();
@@ -157,6 +146,7 @@ export class ConsensusEngine {
 
   onBlockBuilt(height: number, round: number, block: Block, blockHash: string): Action[] {
     if (height !== this.height || round !== this.round || this.step !== 'propose' || this.awaitingBuild !== round) return this.flush();
+    if (this.proposals.primary(round) !== undefined) return this.flush(); // already proposed (replayed)
     this.awaitingBuild = -1;
     this.propose({ height, round, polRound: -1, block, blockHash, proposer: this.self!, sig: '' });
     this.progress();
@@ -199,7 +189,21 @@ export class ConsensusEngine {
       if (!res.counted) return;
     } else if (res.kind !== 'added') return;
     if (this.step === 'idle') this.wake();
+    if (v.validator === this.self) this.ownVote(v);
     this.progress();
+  }
+
+  /** A vote we signed earlier (replayed or gossiped back after a restart): never ask for another. */
+  private ownVote(v: Vote): void {
+    if (!this.asked.has(`${v.round}/${v.type}`)) this.asked.set(`${v.round}/${v.type}`, v.blockHash);
+    if (v.type === 'precommit' && v.blockHash !== null && v.round > this.lockedRound) {
+      this.lockedRound = v.round;
+      this.lockedHash = v.blockHash;
+      if (v.round > this.validRound) [this.validRound, this.validHash] = [v.round, v.blockHash];
+    }
+    if (v.round !== this.round) return;
+    if (v.type === 'prevote' && this.step === 'propose') this.step = 'prevote';
+    if (v.type === 'precommit' && (this.step === 'propose' || this.step === 'prevote')) this.step = 'precommit';
   }
 
   /** Idle -> running: first message or txs for this height. */
@@ -220,6 +224,7 @@ export class ConsensusEngine {
     this.log.debug({ height: this.height, round: r }, 'consensus: new round');
     this.schedule('propose', r);
     if (this.self === null || proposerOf(this.validators, this.height, r) !== this.self) return;
+    if (this.proposals.primary(r) !== undefined) return; // our own proposal, replayed after a restart
     if (this.validHash === null) {
       this.awaitingBuild = r;
       this.emit({ type: 'buildBlock', height: this.height, round: r });
@@ -268,10 +273,7 @@ export class ConsensusEngine {
       }
       return false;
     }
-    const order = new Map(this.validators.map((v, i) => [v, i]));
-    const signatures = this.votes.round(r)!.precommits.votesFor(hash)
-      .sort((a, b) => order.get(a.validator)! - order.get(b.validator)!)
-      .map((v) => ({ validator: v.validator, sig: v.sig }));
+    const signatures = this.votes.certificate(r, hash, this.validators);
     this.step = 'committed';
     this.log.info({ height: this.height, round: r, blockHash: hash, signatures: signatures.length }, 'consensus: commit');
     this.emit({ type: 'commit', block, blockHash: hash, commit: { height: this.height, round: r, blockHash: hash, signatures } });
@@ -337,8 +339,13 @@ export class ConsensusEngine {
       this.enterPrevote(this.round, ok ? p.blockHash : null);
       return true;
     }
+    if (this.lockedHash === p.blockHash) {
+      // Our locked block: always safe to prevote (as in L22); after a restart its POL may be gone.
+      this.enterPrevote(this.round, p.blockHash);
+      return true;
+    }
     if ((this.votes.round(p.polRound)?.prevotes.count(p.blockHash) ?? 0) < q) return false; // wait for the POL
-    const ok = true;
+    const ok = this.lockedRound <= p.polRound || this.lockedHash === p.blockHash;
     this.enterPrevote(this.round, ok ? p.blockHash : null);
     return true;
   }
@@ -346,7 +353,7 @@ export class ConsensusEngine {
   /** L36: a valid proposal of this round with 2f+1 prevotes, first time, step >= prevote. */
   private tryPolka(q: number): boolean {
     if (this.step !== 'prevote' && this.step !== 'precommit') return false;
-    const f = this.flagsOf(this.round);
+    const f = this.flags.of(this.round);
     if (f.polka) return false;
     const hash = this.votes.round(this.round)?.prevotes.quorumValue(q);
     if (typeof hash !== 'string' || !this.proposals.hasValid(this.round, hash)) return false;
@@ -362,7 +369,7 @@ export class ConsensusEngine {
   private scheduleRoundTimeouts(q: number): void {
     const rv = this.votes.round(this.round);
     if (rv === undefined) return;
-    const f = this.flagsOf(this.round);
+    const f = this.flags.of(this.round);
     if (this.step === 'prevote' && !f.prevoteTimeout && rv.prevotes.size >= q) {
       f.prevoteTimeout = true;
       this.schedule('prevote', this.round);
@@ -374,12 +381,6 @@ export class ConsensusEngine {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private flagsOf(r: number): RoundFlags {
-    let f = this.flags.get(r);
-    if (f === undefined) this.flags.set(r, (f = { prevoteTimeout: false, precommitTimeout: false, polka: false }));
-    return f;
-  }
 
   private schedule(step: TimeoutStep, round: number): void {
     this.emit({ type: 'scheduleTimeout', timeout: { height: this.height, round, step }, delayMs: timeoutDelay(this.timeouts, step, round) });

@@ -1,6 +1,6 @@
 /** Small pure rules shared by the engine and its host: proposer order, timeouts, input checks. */
 import { isHex } from '../util/hex.js';
-import type { RestoreState, TimeoutStep, Timeouts } from './types.js';
+import type { EngineOptions, RestoreState, TimeoutStep, Timeouts } from './types.js';
 
 /** Proposer of (height, round): validators[(height + round) % n], in the order given. */
 export function proposerOf(validators: readonly string[], height: number, round: number): string {
@@ -11,6 +11,14 @@ export function proposerOf(validators: readonly string[], height: number, round:
 export function timeoutDelay(t: Timeouts, step: TimeoutStep, round: number): number {
   const base = step === 'propose' ? t.proposeMs : step === 'prevote' ? t.prevoteMs : t.precommitMs;
   return base + t.deltaMs * round;
+}
+
+export function checkOptions(opts: EngineOptions): void {
+  if (opts.self !== null && !isHex(opts.self, 32)) throw new Error('consensus: self must be a 64-hex account or null');
+  for (const k of ['proposeMs', 'prevoteMs', 'precommitMs', 'deltaMs'] as const) {
+    const v = opts.timeouts[k];
+    if (!Number.isFinite(v) || v < 0) throw new Error(`consensus: timeouts.${k} must be a non-negative number`);
+  }
 }
 
 export function checkValidators(validators: readonly string[]): void {

@@ -2,6 +2,7 @@
  * Votes of one height: round -> {prevotes, precommits}, each keyed by author, with the
  * counts the Tendermint rules need. Pure bookkeeping, no I/O, no crypto.
  */
+import type { CommitSig } from '../chain/types.js';
 import type { Vote, VoteType } from './types.js';
 
 /** 2f+1 for n authorities: floor(2n/3) + 1 (n = 1 gives 1). */
@@ -170,6 +171,14 @@ export class HeightVotes {
     rv?.precommits.promote(hash);
   }
 
+  /** Precommit signatures for `hash` in round `r`, in validator order: a commit certificate. */
+  certificate(r: number, hash: string, validators: readonly string[]): CommitSig[] {
+    const order = new Map(validators.map((v, i) => [v, i]));
+    return (this.rounds.get(r)?.precommits.votesFor(hash) ?? [])
+      .sort((a, b) => order.get(a.validator)! - order.get(b.validator)!)
+      .map((v) => ({ validator: v.validator, sig: v.sig }));
+  }
+
   /** Forget future-round bookkeeping at or below the round just entered. */
   enteredRound(r: number): void {
     for (const [author, set] of this.futureRounds) {
@@ -183,5 +192,17 @@ export class HeightVotes {
     let best = -1;
     for (const [round, rv] of this.rounds) if (round > r && round > best && rv.authors.size >= threshold) best = round;
     return best;
+  }
+}
+
+/** Per-round "for the first time" flags of the upon-rules. */
+export class RoundFlags {
+  private readonly byRound = new Map<number, { prevoteTimeout: boolean; precommitTimeout: boolean; polka: boolean }>();
+
+  /** prevoteTimeout: L34 fired; precommitTimeout: L47 fired; polka: L36 fired. */
+  of(r: number): { prevoteTimeout: boolean; precommitTimeout: boolean; polka: boolean } {
+    let f = this.byRound.get(r);
+    if (f === undefined) this.byRound.set(r, (f = { prevoteTimeout: false, precommitTimeout: false, polka: false }));
+    return f;
   }
 }

@@ -72,8 +72,11 @@ export class SimNode {
   readonly chain: ChainEntry[] = [];
   protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null };
   private lastSyncAt = -1e9;
-  /** Peer messages by height, relayed by gossip (the paper's gossip property needs relays, not just own votes). */
-  private readonly seen = new Map<number, Map<string, Msg>>();
+  /**
+   * Peer messages by height: relayed by gossip (the paper's gossip property needs relays,
+   * not just own votes) and kept across a crash, like CometBFT's WAL.
+   */
+  private readonly seen = new Map<number, Map<string, { msg: Msg; at: number }>>();
 
   constructor(readonly index: number, readonly id: string, protected readonly world: World) {}
 
@@ -93,15 +96,31 @@ export class SimNode {
     return this.engine !== null;
   }
 
-  boot(): void {
+  boot(replayOwnVotes = true): void {
     this.inc++;
     this.engine = new ConsensusEngine({ chainId: CHAIN_ID, self: this.id, timeouts: this.world.timeouts });
     this.startNext();
+    // WAL replay (CometBFT style): what we signed (with our proposed block, which nobody else
+    // may hold) and what we received at this height. Without it a
+    // restarted node keeps its lock but loses the proof-of-lock votes behind it; if only
+    // crashed nodes and a Byzantine one had seen them, the lock can never be justified again.
+    const pv = this.privval;
+    if (pv.height === this.nextHeight) {
+      for (const { proposal } of pv.proposals.values()) this.apply(this.engine.onProposal(proposal, true));
+      if (replayOwnVotes) for (const { vote } of pv.votes.values()) this.apply(this.engine.onVoteSigned(vote));
+    }
+    for (const { msg } of this.seen.get(this.nextHeight)?.values() ?? []) {
+      if (!this.alive) return;
+      if (msg.kind === 'vote') this.apply(this.engine.onVote(msg.v));
+      else if (msg.kind === 'proposal') this.apply(this.engine.onProposal(msg.p, this.isValid(msg.p)));
+    }
   }
 
-  crash(): void {
+  /** The WAL is fsynced lazily: a crash loses what arrived in the last `walLagMs`. */
+  crash(walLagMs: number): void {
     this.inc++;
     this.engine = null;
+    for (const m of this.seen.values()) for (const [k, x] of m) if (x.at > this.world.now - walLagMs) m.delete(k);
   }
 
   protected startNext(): void {
@@ -307,7 +326,7 @@ export class SimNode {
     if (height < this.nextHeight || height > this.nextHeight + 1) return;
     let m = this.seen.get(height);
     if (m === undefined) this.seen.set(height, (m = new Map()));
-    if (m.size < 2000) m.set(key, msg);
+    if (m.size < 2000 && !m.has(key)) m.set(key, { msg, at: this.world.now });
   }
 
   /** Simulated block sync: ask a peer for the blocks (with certificates) we are missing. */
@@ -337,7 +356,7 @@ export class SimNode {
     if (relay === undefined) return;
     const n = this.world.validators.length;
     const to = (this.index + 1 + this.world.rng.int(0, n - 2)) % n;
-    for (const msg of relay.values()) this.world.send(this.index, to, msg);
+    for (const { msg } of relay.values()) this.world.send(this.index, to, msg);
   }
 }
 
@@ -356,9 +375,16 @@ export class ByzantineNode extends SimNode {
   /** Which of the two twins each peer gets this height (a consistent split hurts most). */
   private side: boolean[] = [];
 
+  /** Withholding strategy this height: block precommits go to `victim` only. */
+  private withhold = false;
+  private victim = -1;
+
   protected override onNewHeight(): void {
+    const w = this.world;
     this.known = [];
-    this.side = this.world.validators.map(() => this.world.rng.chance(0.5));
+    this.side = w.validators.map(() => w.rng.chance(0.5));
+    this.withhold = w.rng.chance(0.5);
+    this.victim = (this.index + 1 + w.rng.int(0, w.validators.length - 2)) % w.validators.length;
   }
 
   protected override onPeerProposal(p: Proposal): void {
@@ -386,6 +412,12 @@ export class ByzantineNode extends SimNode {
     const twins = values.map((x) => (x === v.blockHash ? signed : signVoteFake({ ...v, blockHash: x })));
     for (let i = 0; i < w.validators.length; i++) {
       if (i === this.index) continue;
+      if (this.withhold) {
+        // Prevote for everything to everyone; precommit a block to one victim only, nil to the rest.
+        const out = v.type === 'prevote' ? twins : i === this.victim ? twins.filter((t) => t.blockHash !== null) : [twins[values.indexOf(null)]!];
+        for (const t of out) w.send(this.index, i, { kind: 'vote', v: t });
+        continue;
+      }
       const x = w.rng.next();
       if (x < 0.25) for (const t of w.rng.shuffle([...twins])) w.send(this.index, i, { kind: 'vote', v: t });
       else w.send(this.index, i, { kind: 'vote', v: this.side[i] === x < 0.6 ? signed : w.rng.pick(twins) });

@@ -33,6 +33,10 @@ export interface Scenario {
   /** Nodes whose mempool stays empty (they wake on peers' messages). */
   noTxs: boolean[];
   gossipMs: number;
+  /** A crash loses the messages received in the last `walLagMs` (lazy WAL fsync). */
+  walLagMs: number;
+  /** Whether a restarted node feeds its own signed votes back first; if not, its privval must refuse. */
+  replayOwnVotes: boolean;
   /** Extra latency of block sync (fetching blocks + certificates is slow). */
   syncLagMs: number;
   maxTimeMs: number;
@@ -48,7 +52,7 @@ export function makeScenario(seed: number, n: number): Scenario {
   const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
   const byzantine = order.slice(0, nByz).sort((a, b) => a - b);
   const honest = order.slice(nByz);
-  const gstMs = rng.int(300, 4000);
+  const gstMs = rng.int(300, 8000);
   const partitions: Scenario['partitions'] = [];
   for (let at = 0; at < gstMs; at += rng.int(300, 1500)) {
     partitions.push({ at, groups: rng.chance(0.5) ? Array.from({ length: n }, () => rng.int(0, 1)) : null });
@@ -61,11 +65,11 @@ export function makeScenario(seed: number, n: number): Scenario {
   const noTxs = Array.from({ length: n }, () => rng.chance(0.3));
   noTxs[honest[0]!] = false; // someone honest always has work, or nothing ever starts
   return {
-    seed, n, byzantine, targetHeight: 3, gstMs,
+    seed, n, byzantine, targetHeight: 4, gstMs,
     dropRate: rng.pick([0, 0.05, 0.2, 0.4]),
     preGstMaxDelayMs: rng.pick([20, 200, 600]),
     postGstMaxDelayMs: 40,
-    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 300, 1000, 3000]), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
+    partitions, crashes, crashOnLock, noTxs, gossipMs: 250, syncLagMs: rng.pick([0, 300, 1000, 3000]), walLagMs: rng.pick([0, 100, 500]), replayOwnVotes: rng.chance(0.5), maxTimeMs: gstMs + 60_000, timeouts: SIM_TIMEOUTS,
   };
 }
 
@@ -191,13 +195,13 @@ export function runScenario(s: Scenario, trace?: (line: string) => void): SimRes
       case 'crash':
         if (!nodes[e.node]!.alive) break;
         trace?.(`${now} node ${e.node} CRASH`);
-        nodes[e.node]!.crash();
+        nodes[e.node]!.crash(s.walLagMs);
         break;
       case 'restart':
         if (nodes[e.node]!.alive) break;
         trace?.(`${now} node ${e.node} RESTART`);
         lastRestart = now;
-        nodes[e.node]!.boot();
+        nodes[e.node]!.boot(s.replayOwnVotes);
         break;
     }
     if (done()) {

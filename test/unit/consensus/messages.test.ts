@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { precommitSignBytes } from '../../../src/chain/block.js';
+import { sha256 } from '../../../src/chain/hash.js';
+import { canonicalBytes } from '../../../src/chain/jcs.js';
+import {
+  checkCommit, ConsensusMessageError, proposalSignBytes, signProposal, signVote, validateProposalMessage,
+  validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
+} from '../../../src/consensus/index.js';
+import type { Vote } from '../../../src/consensus/index.js';
+import { loadVector } from '../../support/vectors.js';
+
+const v = loadVector('block.json');
+const { chainId, height, round, blockHash } = v.precommit as { chainId: string; height: number; round: number; blockHash: string };
+const { account, secretKey } = v.authority as { account: string; secretKey: string };
+
+describe('sign bytes and signatures', () => {
+  it('a precommit signs exactly precommitSignBytes and reproduces the block.json vector', () => {
+    const bytes = voteSignBytes(chainId, { type: 'precommit', height, round, blockHash });
+    expect(bytes.toString('hex')).toBe(v.precommitHash);
+    expect(bytes).toEqual(precommitSignBytes(chainId, height, round, blockHash));
+    const signed = signVote(chainId, { type: 'precommit', height, round, blockHash, validator: account }, secretKey);
+    expect(signed.sig).toBe(v.signature);
+    expect(verifyVote(chainId, signed)).toBe(true);
+    expect(verifyVote(chainId, { ...signed, round: 1 })).toBe(false);
+    expect(verifyVote(chainId, { ...signed, type: 'prevote' })).toBe(false);
+    expect(verifyVote('other-chain', signed)).toBe(false);
+  });
+
+  it('prevotes and nil votes use the same shape (type "prevote", blockHash JSON null)', () => {
+    const pv = voteSignBytes(chainId, { type: 'prevote', height, round, blockHash });
+    expect(pv).toEqual(sha256(canonicalBytes({ chainId, height, round, type: 'prevote', blockHash })));
+    const nil = voteSignBytes(chainId, { type: 'precommit', height, round, blockHash: null });
+    expect(nil).toEqual(sha256(Buffer.from(`{"blockHash":null,"chainId":"${chainId}","height":${height},"round":${round},"type":"precommit"}`)));
+    const s = signVote(chainId, { type: 'prevote', height, round, blockHash: null, validator: account, sig: 'ignored' }, secretKey);
+    expect(verifyVote(chainId, s)).toBe(true);
+    expect(verifyVote(chainId, { ...s, blockHash })).toBe(false);
+  });
+
+  it('proposals sign sha256(JCS({chainId,height,round,type:"proposal",polRound,blockHash}))', () => {
+    const base = { height, round: 2, polRound: 1, block: { header: v.header, txs: [] }, blockHash, proposer: account };
+    expect(proposalSignBytes(chainId, base)).toEqual(sha256(canonicalBytes({ chainId, height, round: 2, type: 'proposal', polRound: 1, blockHash })));
+    const p = signProposal(chainId, base, secretKey);
+    expect(p.sig).toMatch(/^[0-9a-f]{128}$/);
+    expect(verifyProposal(chainId, p)).toBe(true);
+    expect(verifyProposal(chainId, { ...p, polRound: -1 })).toBe(false);
+    expect(verifyProposal(chainId, { ...p, proposer: 'ab'.repeat(32) })).toBe(false);
+  });
+
+  it('checkCommit accepts the vector certificate and names what is wrong otherwise', () => {
+    const commit = { height, round, blockHash, signatures: [{ validator: account, sig: v.signature }] };
+    expect(checkCommit(chainId, commit, blockHash, [account])).toBeNull();
+    expect(checkCommit(chainId, commit, 'ab'.repeat(32), [account])).toMatch(/another block/);
+    expect(checkCommit(chainId, { ...commit, round: 1 }, blockHash, [account])).toMatch(/bad precommit signature/);
+    expect(checkCommit(chainId, commit, blockHash, [account, 'ab'.repeat(32)])).toMatch(/only 1 precommits, 2 needed/);
+    expect(checkCommit(chainId, { ...commit, signatures: [...commit.signatures, ...commit.signatures] }, blockHash, [account])).toMatch(/twice/);
+    expect(checkCommit(chainId, commit, blockHash, ['ab'.repeat(32)])).toMatch(/not an authority/);
+  });
+});
+
+describe('inbound message validation', () => {
+  const good: Vote = { type: 'prevote', height: 3, round: 0, blockHash: null, validator: 'a'.repeat(64), sig: 'b'.repeat(128) };
+
+  function fieldOf(fn: () => unknown): string {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConsensusMessageError);
+      return (e as ConsensusMessageError).field;
+    }
+    throw new Error('did not throw');
+  }
+
+  it('accepts a well-formed vote and returns a fresh copy', () => {
+    const out = validateVoteMessage(JSON.parse(JSON.stringify(good)));
+    expect(out).toEqual(good);
+    expect(validateVoteMessage({ ...good, blockHash: 'c'.repeat(64), type: 'precommit' }).blockHash).toBe('c'.repeat(64));
+  });
+
+  it.each([
+    ['not an object', null, 'vote'],
+    ['an array', [], 'vote'],
+    ['extra field', { ...good, extra: 1 }, 'vote.extra'],
+    ['missing field', { ...good, sig: undefined }, 'vote.sig'],
+    ['bad type', { ...good, type: 'commit' }, 'vote.type'],
+    ['height 0', { ...good, height: 0 }, 'vote.height'],
+    ['fractional height', { ...good, height: 1.5 }, 'vote.height'],
+    ['height as string', { ...good, height: '3' }, 'vote.height'],
+    ['negative round', { ...good, round: -1 }, 'vote.round'],
+    ['round too large', { ...good, round: 2 ** 31 }, 'vote.round'],
+    ['short blockHash', { ...good, blockHash: 'ab' }, 'vote.blockHash'],
+    ['uppercase blockHash', { ...good, blockHash: 'A'.repeat(64) }, 'vote.blockHash'],
+    ['bad validator', { ...good, validator: 'xyz' }, 'vote.validator'],
+    ['short sig', { ...good, sig: 'b'.repeat(126) }, 'vote.sig'],
+  ])('rejects a vote with %s', (_name, raw, field) => {
+    const r = raw as Record<string, unknown> | null;
+    if (r !== null && 'sig' in r && r.sig === undefined) delete r.sig;
+    expect(fieldOf(() => validateVoteMessage(r))).toBe(field);
+  });
+
+  const goodP = { height: 3, round: 2, polRound: -1, block: { header: v.header, txs: [] }, blockHash: 'c'.repeat(64), proposer: 'a'.repeat(64), sig: 'b'.repeat(128) };
+
+  it('accepts a well-formed proposal', () => {
+    expect(validateProposalMessage(goodP)).toEqual(goodP);
+    expect(validateProposalMessage({ ...goodP, polRound: 1 }).polRound).toBe(1);
+  });
+
+  it.each([
+    ['polRound below -1', { ...goodP, polRound: -2 }, 'proposal.polRound'],
+    ['polRound not below round', { ...goodP, polRound: 2 }, 'proposal.polRound'],
+    ['block not an object', { ...goodP, block: 'x' }, 'proposal.block'],
+    ['block with extra field', { ...goodP, block: { header: {}, txs: [], x: 1 } }, 'proposal.block.x'],
+    ['header not an object', { ...goodP, block: { header: [], txs: [] } }, 'proposal.block.header'],
+    ['txs not an array', { ...goodP, block: { header: {}, txs: {} } }, 'proposal.block.txs'],
+    ['bad blockHash', { ...goodP, blockHash: null }, 'proposal.blockHash'],
+    ['bad proposer', { ...goodP, proposer: 'A'.repeat(64) }, 'proposal.proposer'],
+    ['bad sig', { ...goodP, sig: '' }, 'proposal.sig'],
+    ['extra field', { ...goodP, type: 'proposal' }, 'proposal.type'],
+    ['round negative', { ...goodP, round: -1 }, 'proposal.round'],
+  ])('rejects a proposal with %s', (_name, raw, field) => {
+    expect(fieldOf(() => validateProposalMessage(raw))).toBe(field);
+  });
+});
