@@ -1,5 +1,5 @@
 import { txHash } from '../chain/tx.js';
-import type { Authority, Commit, Receipt } from '../chain/types.js';
+import type { Authority, Commit, Receipt, Tx } from '../chain/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { getAccount } from '../chain/state/keys.js';
 import type { AccountView, BlockView, HealthBody, NodeApi, NodeInfo, SendTxResult, TxView, ValidatorsView } from '../rpc/interface.js';
@@ -19,7 +19,7 @@ export interface NodeApiDeps {
   authority: string | null;
   org: string;
   /** Publishes an admitted tx to peers. */
-  gossipTx: (raw: unknown) => void;
+  gossipTx: (tx: Tx) => void;
   syncing: () => boolean;
   lastCommitTime: () => number;
   consensusRound: () => number;

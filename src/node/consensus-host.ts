@@ -7,7 +7,7 @@ import { blockHash } from '../chain/block.js';
 import type { Block, Commit } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { ChainService, InvalidBlockError } from './chain-service.js';
-import { DoubleSignError, STEP, type Signer } from './signer.js';
+import { DoubleSignError, type Signer } from './signer.js';
 
 export interface ConsensusHostOptions {
   timeouts: { proposeMs: number; prevoteMs: number; precommitMs: number; deltaMs: number };
@@ -56,6 +56,8 @@ export class ConsensusHost {
   private lastCommitAt = Date.now();
   /** Our signed proposal and votes at the current height, for re-broadcast. */
   private own: WireMessage[] = [];
+  /** Proposals seen at the current height by block hash: the one we precommit is persisted as our lock. */
+  private proposals = new Map<string, Proposal>();
   private lastProgressAt = Date.now();
   private resends = 0;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
@@ -106,19 +108,36 @@ export class ConsensusHost {
     const height = this.deps.chain.head.height + 1;
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
     this.own = [];
+    this.proposals = new Map();
     this.lastProgressAt = Date.now();
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
+    // After a restart while locked: hand the engine the locked proposal again, so it can
+    // prevote it and, as proposer, re-propose it (its time is old: no clock check).
+    const locked = this.deps.signer?.lockAt(height)?.proposal;
+    if (locked) {
+      try {
+        const p = validateProposalMessage(locked);
+        this.proposals.set(p.blockHash, p);
+        actions.push(...this.engine.onProposal(p, this.checkProposal(p, false)));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'stored lock proposal is unusable');
+      }
+    }
     if (this.deps.mempool.readyCount > 0) actions.push(...this.engine.onTxsAvailable());
     else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
     return actions;
   }
 
-  /** After a restart: resume the round we last signed in, keeping a precommit lock. */
+  /**
+   * After a restart at a height we already signed in: resume in the NEXT round (nothing
+   * is signed there yet, so the engine can act without tripping the double-sign guard)
+   * and keep the precommit lock recorded at this height.
+   */
   private restoreFor(height: number): RestoreState | undefined {
     const last = this.deps.signer?.lastSigned();
     if (!last || last.height !== height) return undefined;
-    const locked = last.step === STEP.precommit && last.blockHash !== null;
-    return { round: last.round, lockedRound: locked ? last.round : -1, lockedBlockHash: locked ? last.blockHash : null };
+    const lock = this.deps.signer!.lockAt(height);
+    return { round: last.round + 1, lockedRound: lock ? lock.round : -1, lockedBlockHash: lock ? lock.blockHash : null };
   }
 
   private scheduleWake(delayMs: number, empty = false): void {
@@ -170,12 +189,16 @@ export class ConsensusHost {
       case 'signProposal': {
         const p = a.proposal;
         const sig = this.sign(p.height, p.round, 'proposal', p.blockHash, proposalSignBytes(chainId, p));
-        if (sig) this.broadcast({ kind: 'proposal', proposal: { ...p, sig } });
+        if (sig) {
+          this.proposals.set(p.blockHash, { ...p, sig });
+          this.broadcast({ kind: 'proposal', proposal: { ...p, sig } });
+        }
         return [];
       }
       case 'signVote': {
         const v = a.vote;
-        const sig = this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v));
+        const lockProposal = v.type === 'precommit' && v.blockHash !== null ? this.proposals.get(v.blockHash) : undefined;
+        const sig = this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v), lockProposal);
         if (!sig) return [];
         const signed = { ...v, sig };
         this.broadcast({ kind: 'vote', vote: signed });
@@ -190,7 +213,8 @@ export class ConsensusHost {
         return [];
       }
       case 'validateProposal':
-        return this.engine.onProposal(a.proposal, this.checkProposal(a.proposal));
+        this.proposals.set(a.proposal.blockHash, a.proposal);
+        return this.engine.onProposal(a.proposal, this.checkProposal(a.proposal, true));
       case 'commit': {
         // Defense in depth: the certificate must hold a verified quorum whatever the engine says.
         this.deps.chain.checkCommit(a.blockHash, a.commit);
@@ -209,10 +233,10 @@ export class ConsensusHost {
     }
   }
 
-  private sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array): string | null {
+  private sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, lockProposal?: Proposal): string | null {
     if (!this.deps.signer) return null;
     try {
-      return this.deps.signer.sign(height, round, step, blockHash, bytes);
+      return this.deps.signer.sign(height, round, step, blockHash, bytes, lockProposal);
     } catch (err) {
       if (err instanceof DoubleSignError) {
         this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');
@@ -228,14 +252,18 @@ export class ConsensusHost {
     this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m)));
   }
 
-  /** Block validity of a proposal for head + 1 (the engine checks proposer and rounds). */
-  private checkProposal(p: Proposal): boolean {
+  /**
+   * Block validity of a proposal for head + 1 (the engine checks proposer and rounds).
+   * A re-proposed (POL) block names the proposer and time of the round that first
+   * proposed it: SPEC's 2 s clock rule and the proposer match apply to fresh proposals.
+   */
+  private checkProposal(p: Proposal, fresh: boolean): boolean {
+    const first = fresh && p.polRound < 0;
     try {
       const e = this.deps.chain.validateBlock(p.block, {
-        // A re-proposed (POL) block may be old: SPEC's 2 s rule applies to fresh proposals.
-        maxClockDriftMs: p.polRound >= 0 ? null : this.opts.maxClockDriftMs,
+        maxClockDriftMs: first ? this.opts.maxClockDriftMs : null,
         now: this.now(),
-        proposer: p.proposer,
+        proposer: first ? p.proposer : null,
       });
       if (e.hash !== p.blockHash) throw new InvalidBlockError('blockHash does not match the header');
       return true;
@@ -306,7 +334,8 @@ export class ConsensusHost {
     if (!verifyProposal(chainId, p)) return 'reject';
     this.enqueue(() => {
       if (p.height !== this.deps.chain.head.height + 1) return this.engine.onProposal(p, false);
-      return this.engine.onProposal(p, this.checkProposal(p));
+      this.proposals.set(p.blockHash, p);
+      return this.engine.onProposal(p, this.checkProposal(p, true));
     });
     return 'accept';
   }

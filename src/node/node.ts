@@ -20,7 +20,7 @@ import { homePaths, readGenesis } from './home.js';
 import { readKeyFile } from './keyfile.js';
 import { Signer } from './signer.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS } from './sync.js';
-import { AppError, ParamError } from '../util/errors.js';
+import { DEFAULT_TX_GOSSIP_OPTIONS, TxGossip } from './tx-gossip.js';
 import { extraMethods } from './methods.js';
 
 export interface StartOptions {
@@ -87,7 +87,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       log,
     );
     const admission = new TxAdmission(chain, mempool, machine, decode);
-    const gossipTx = (tx: unknown): void => network.publish('tx', Buffer.from(JSON.stringify(tx)));
+    const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admit(raw), logger: log });
+    closers.push(() => txGossip.stop());
     const host = new ConsensusHost(
       {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
@@ -97,15 +98,6 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     );
     const sync = new BlockSync(DEFAULT_SYNC_OPTIONS, { chain, store, network, apply: (blocks) => host.applySynced(blocks), logger: log });
     network.onGossip('consensus', (data, from) => host.handleGossip(data, from));
-    network.onGossip('tx', (data) => {
-      try {
-        admission.admit(JSON.parse(Buffer.from(data).toString('utf8')));
-        return 'accept';
-      } catch (err) {
-        if (err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'))) return 'reject';
-        return 'ignore';
-      }
-    });
     chain.onCommit((e) => {
       if (e.result.writes.has('nodes')) network.setAllowedPeers(allowedPeers());
     });
@@ -115,7 +107,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const org = getNodes(chain.stateReader).find((n) => n.nodeId === nodeKey.peerId)?.org
       ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
     const api = new NodeApiImpl({
-      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx,
+      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx) => txGossip.publish(tx),
       syncing: () => sync.syncing, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
     });
     const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network, org })];

@@ -15,6 +15,12 @@ export interface SignRecord {
   /** sha256 of the signed bytes, so an identical re-sign returns the same signature. */
   bytesHash: string;
   sig: string;
+  /**
+   * The last non-nil precommit at this height (the consensus lock), kept across later
+   * signatures at the same height so a restarted node keeps its lock, with the proposal
+   * it locked on so the node can re-propose it.
+   */
+  lock?: { height: number; round: number; blockHash: string; proposal?: unknown } | null;
 }
 
 export class DoubleSignError extends Error {
@@ -51,7 +57,18 @@ export class Signer {
     return this.last;
   }
 
-  sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array): string {
+  /** The lock recorded at `height`, if any. */
+  lockAt(height: number): SignRecord['lock'] {
+    const l = this.last?.lock;
+    return l && l.height === height ? l : null;
+  }
+
+  /**
+   * Signs `bytes` for (height, round, step) if that does not conflict with anything
+   * signed before. For a non-nil precommit, `lockProposal` (the proposal of that block)
+   * is persisted with the record before the signature is returned.
+   */
+  sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, lockProposal?: unknown): string {
     const s = STEP[step];
     const bytesHash = sha256Hex(bytes);
     const l = this.last;
@@ -64,7 +81,8 @@ export class Signer {
       }
     }
     const sig = sign(this.secretKey, bytes);
-    const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig };
+    const lock = step === 'precommit' && blockHash !== null ? { height, round, blockHash, proposal: lockProposal } : l?.lock && l.lock.height === height ? l.lock : null;
+    const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, lock };
     this.persist(rec);
     this.last = rec;
     return sig;

@@ -30,4 +30,17 @@ describe('Signer (double-sign guard)', () => {
     expect(() => again.sign(7, 2, 'precommit', 'dd', bytes('Y'))).toThrow(DoubleSignError);
     expect(() => again.sign(7, 1, 'prevote', 'dd', bytes('Y'))).toThrow(DoubleSignError);
   });
+
+  it('keeps the height precommit lock (with its proposal) across later signatures and a restart', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const s = new Signer(path, kp.secretKey, kp.account);
+    s.sign(9, 0, 'prevote', 'aa', bytes('P0'));
+    s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { blockHash: 'aa', round: 0 });
+    s.sign(9, 1, 'prevote', null, bytes('P1'));
+    const again = new Signer(path, kp.secretKey, kp.account);
+    expect(again.lockAt(9)).toEqual({ height: 9, round: 0, blockHash: 'aa', proposal: { blockHash: 'aa', round: 0 } });
+    expect(again.lockAt(10)).toBeNull();
+    again.sign(10, 0, 'prevote', 'bb', bytes('N'));
+    expect(again.lockAt(10)).toBeNull();
+  });
 });

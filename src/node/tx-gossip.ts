@@ -1,0 +1,82 @@
+import type { Logger } from '../util/logger.js';
+import type { Tx } from '../chain/types.js';
+import type { GossipVerdict, Network } from '../p2p/interface.js';
+import { AppError, ParamError } from '../util/errors.js';
+
+export interface TxGossipOptions {
+  /** Flush a batch this long after its first tx. */
+  flushMs: number;
+  /** Flush at once when a batch holds this many txs. */
+  maxBatch: number;
+}
+
+export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatch: 500 };
+
+/**
+ * Txs travel between nodes in batches, one gossip message per batch: a gossipsub
+ * message costs a libp2p signature, its verification at every receiver, encryption and
+ * framing, which per tx would cost several times the tx's own verification.
+ */
+export class TxGossip {
+  private batch: Tx[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly opts: TxGossipOptions,
+    private readonly deps: { network: Network; admit: (raw: unknown) => void; logger: Logger },
+  ) {
+    this.log = deps.logger.child({ module: 'tx-gossip' });
+    deps.network.onGossip('tx', (data, from) => this.receive(data, from));
+  }
+
+  /** Queues an admitted tx for the next batch. */
+  publish(tx: Tx): void {
+    this.batch.push(tx);
+    if (this.batch.length >= this.opts.maxBatch) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.batch.length === 0) return;
+    const txs = this.batch;
+    this.batch = [];
+    this.deps.network.publish('tx', Buffer.from(JSON.stringify({ txs })));
+  }
+
+  stop(): void {
+    this.flush();
+  }
+
+  /**
+   * Admits each tx of a peer's batch. A batch with a malformed or forged tx is rejected
+   * (its sender penalised, nothing forwarded); duplicates and nonce races are normal
+   * under gossip and only ignored.
+   */
+  private receive(data: Uint8Array, from: string): GossipVerdict {
+    let txs: unknown[];
+    try {
+      const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { txs?: unknown };
+      if (!Array.isArray(raw.txs) || raw.txs.length === 0 || raw.txs.length > this.opts.maxBatch) throw new Error(`txs must be a list of 1..${this.opts.maxBatch}`);
+      txs = raw.txs;
+    } catch (err) {
+      this.log.debug({ from, err: (err as Error).message }, 'malformed tx batch');
+      return 'reject';
+    }
+    let admitted = 0;
+    for (const tx of txs) {
+      try {
+        this.deps.admit(tx);
+        admitted++;
+      } catch (err) {
+        if (err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'))) {
+          this.log.warn({ from, err: err.message }, 'peer sent an invalid tx; batch rejected');
+          return 'reject';
+        }
+      }
+    }
+    return admitted > 0 ? 'accept' : 'ignore';
+  }
+}
