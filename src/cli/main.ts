@@ -13,6 +13,7 @@ Usage:
   medledger keys show FILE
   medledger tx <type> --key FILE [--rpc URL] [--nonce N] [--no-wait] ...   (medledger tx --help)
   medledger verify FILE --home DIR   (checks a chain_getTxProof result offline)
+  medledger bench [--nodes N] [--txs M] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--keep]   (medledger bench --help)
 
 Defaults: home ./.medledger, RPC 127.0.0.1:8645, P2P 127.0.0.1:8646.`;
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => (await import('./commands/keys.js')).keys,
   tx: async () => (await import('./commands/tx.js')).tx,
   verify: async () => (await import('./commands/verify.js')).verify,
+  bench: async () => (await import('./commands/bench.js')).bench,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,144 @@
+import {
+  latencies, latencySummary, pickBucketMs, round1, steadyWindow, timeline, windowStats,
+  type BlockObservation, type LatencySummary, type TimelinePoint,
+} from './stats.js';
+import type { Mix } from './plan.js';
+
+/** Per node, at the end of the run (see docs/bench.md). */
+export interface NodeReport {
+  node: number;
+  rpc: string;
+  /** utime+stime of the node process since it started, seconds; null off Linux. */
+  cpuSeconds: number | null;
+  /** Of cpuSeconds, those spent during the load (first submission to the end). */
+  loadCpuSeconds: number | null;
+  /** VmHWM (or the highest VmRSS sampled), MB; null off Linux. */
+  peakRssMB: number | null;
+  /** medledger_txs_committed_total and medledger_txs_committed_unverified_total; null when absent. */
+  txsCommitted: number | null;
+  txsCommittedUnverified: number | null;
+  finalHash: string | null;
+}
+
+export interface BenchReport {
+  version: string;
+  /** ms since the epoch, and the same as ISO 8601. */
+  startedAt: number;
+  startedAtIso: string;
+  nodes: number;
+  txs: number;
+  committed: number;
+  /** Load txs refused by tx_send (never in a block), by reason. */
+  failed: number;
+  errors: Record<string, number>;
+  /** Load duration: first submission to the last commit observed, seconds. */
+  durationS: number;
+  tps: number;
+  latencyMs: LatencySummary;
+  blockTimeMs: number;
+  signaturesVerified: boolean;
+  machine: { cpus: number; verifyPerSecPerCore: number; model: string; memoryMB: number; node: string; platform: string };
+  verifyLimitTps: number;
+  shareOfVerifyLimit: number;
+  /** Blocks finalised during the load, and their mean tx count. */
+  blocks: number;
+  avgTxsPerBlock: number;
+  maxTxsPerBlock: number;
+  window: { startS: number; endS: number; trim: number; method: 'blocks' | 'whole-run'; blocks: number; txs: number };
+  finalHeight: number;
+  sameFinalHash: boolean;
+  perNode: NodeReport[];
+  client: { cpuSeconds: number; signers: number; senders: number };
+  mix: Mix;
+  inflight: number | null;
+  rate: number | null;
+  batch: number;
+  accounts: number;
+  setup: { durationS: number; txs: number };
+  /** Bucket width of `timeline`, seconds. */
+  timelineBucketS: number;
+  timeline: TimelinePoint[];
+}
+
+export interface ReportInput {
+  version: string;
+  startedAt: number;
+  nodes: number;
+  txs: number;
+  submittedAt: ArrayLike<number>;
+  committedAt: ArrayLike<number>;
+  errors: Record<string, number>;
+  blocks: BlockObservation[];
+  machine: BenchReport['machine'];
+  perNode: NodeReport[];
+  finalHeight: number;
+  client: BenchReport['client'];
+  mix: Mix;
+  inflight: number | null;
+  rate: number | null;
+  batch: number;
+  accounts: number;
+  setup: BenchReport['setup'];
+  trim?: number;
+}
+
+/** signaturesVerified: every node reports 0 unverified commits and at least the load's committed count. */
+export function signaturesVerified(perNode: readonly NodeReport[], committed: number): boolean {
+  return perNode.length > 0 && perNode.every((n) => n.txsCommittedUnverified === 0 && n.txsCommitted !== null && n.txsCommitted >= committed);
+}
+
+/** Everything in report.json, from the raw observations of a run. Pure. */
+export function assembleReport(r: ReportInput): BenchReport {
+  let first = Infinity;
+  let last = 0;
+  let committed = 0;
+  for (let i = 0; i < r.txs; i++) {
+    const s = r.submittedAt[i]!;
+    const c = r.committedAt[i]!;
+    if (s > 0) first = Math.min(first, s);
+    if (c > 0) { committed++; last = Math.max(last, c); }
+  }
+  if (first === Infinity) first = r.startedAt;
+  if (last < first) last = first;
+  const durationMs = last - first;
+  const w = steadyWindow(first, last, r.trim ?? 0.1);
+  const loadBlocks = r.blocks.filter((b) => b.observedAt >= first);
+  const ws = windowStats(loadBlocks, w, { committed, durationMs });
+  const blockTxs = loadBlocks.map((b) => b.txs);
+  const verifyLimitTps = round1((r.machine.cpus * r.machine.verifyPerSecPerCore) / r.nodes);
+  const hashes = r.perNode.map((n) => n.finalHash);
+  return {
+    version: r.version,
+    startedAt: r.startedAt,
+    startedAtIso: new Date(r.startedAt).toISOString(),
+    nodes: r.nodes,
+    txs: r.txs,
+    committed,
+    failed: Object.values(r.errors).reduce((a, b) => a + b, 0),
+    errors: r.errors,
+    durationS: Math.round(durationMs) / 1000,
+    tps: ws.tps,
+    latencyMs: latencySummary(latencies(r.submittedAt, r.committedAt)),
+    blockTimeMs: ws.blockTimeMs,
+    signaturesVerified: signaturesVerified(r.perNode, committed),
+    machine: r.machine,
+    verifyLimitTps,
+    shareOfVerifyLimit: verifyLimitTps > 0 ? Math.round((ws.tps / verifyLimitTps) * 1000) / 1000 : 0,
+    blocks: loadBlocks.length,
+    avgTxsPerBlock: blockTxs.length ? round1(blockTxs.reduce((a, b) => a + b, 0) / blockTxs.length) : 0,
+    maxTxsPerBlock: blockTxs.length ? Math.max(...blockTxs) : 0,
+    window: { startS: (w.startMs - first) / 1000, endS: (w.endMs - first) / 1000, trim: w.trim, method: ws.method, blocks: ws.blocks, txs: ws.txs },
+    finalHeight: r.finalHeight,
+    sameFinalHash: hashes.length > 0 && hashes.every((h) => h !== null && h === hashes[0]),
+    perNode: r.perNode,
+    client: r.client,
+    mix: r.mix,
+    inflight: r.inflight,
+    rate: r.rate,
+    batch: r.batch,
+    accounts: r.accounts,
+    setup: r.setup,
+    timelineBucketS: pickBucketMs(durationMs) / 1000,
+    timeline: timeline(r.submittedAt, r.committedAt, first, pickBucketMs(durationMs)),
+  };
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { bench } from '../../../src/cli/commands/bench.js';
+import { UsageError } from '../../../src/cli/args.js';
+import { defaultAccounts } from '../../../src/bench/run.js';
+
+describe('medledger bench flags', () => {
+  it('refuses bad flags before starting anything', async () => {
+    await expect(bench(['--nodes', '0'])).rejects.toThrow(/--nodes must be an integer from 1 to 32/);
+    await expect(bench(['--txs', 'many'])).rejects.toThrow(/--txs/);
+    await expect(bench(['--batch', '101'])).rejects.toThrow(/--batch must be an integer from 1 to 100/);
+    await expect(bench(['--accounts', '4'])).rejects.toThrow(/too few for 4 nodes/);
+    await expect(bench(['--rate', '0'])).rejects.toBeInstanceOf(UsageError);
+    await expect(bench(['--bogus'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('default accounts: one per 50 txs, 16 to 256', () => {
+    expect(defaultAccounts(20_000)).toBe(256);
+    expect(defaultAccounts(300)).toBe(16);
+    expect(defaultAccounts(2000)).toBe(40);
+  });
+});
