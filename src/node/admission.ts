@@ -5,6 +5,7 @@ import type { StateMachine } from '../chain/state/index.js';
 import { getAccount } from '../chain/state/keys.js';
 import { AppError } from '../util/errors.js';
 import type { ChainService } from './chain-service.js';
+import type { VerifyPool } from './verify-pool.js';
 
 /** Shape, size and decoding of one wire tx (chain/validate-tx.ts createTxDecoder). */
 export type TxDecoder = (raw: unknown) => DecodedTx;
@@ -20,17 +21,40 @@ export class TxAdmission {
     private readonly mempool: Mempool,
     private readonly machine: StateMachine,
     private readonly decode: TxDecoder,
+    private readonly pool: VerifyPool | null = null,
   ) {}
 
+  /** Admits a tx, verifying its signature inline. */
   admit(raw: unknown): DecodedTx {
+    const d = this.precheck(raw);
+    if (!verifyTxSig(d)) throw badSignature();
+    d.verified = true;
+    return this.enter(d);
+  }
+
+  /** Admits a tx, verifying its signature on the pool's worker threads. */
+  async admitAsync(raw: unknown): Promise<DecodedTx> {
+    const d = this.precheck(raw);
+    if (!this.pool) return this.admit(raw);
+    if (!(await this.pool.verifyTx(d))) throw badSignature();
+    d.verified = true;
+    return this.enter(d);
+  }
+
+  /** Shape, size, chain id and duplicates: everything cheaper than the signature. */
+  private precheck(raw: unknown): DecodedTx {
     const d = this.decode(raw);
     const chainId = this.chain.genesis.chainId;
     if (d.tx.chainId !== chainId) throw new AppError('wrong_chain', `tx is for chain "${d.tx.chainId}", this node runs "${chainId}"`);
     if (this.mempool.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });
-    if (!verifyTxSig(d)) throw new AppError('bad_signature', 'signature does not verify for tx.from over sha256(JCS(body))');
-    d.verified = true;
+    return d;
+  }
+
+  /** State rules against the head, then the mempool (nonces and limits). */
+  private enter(d: DecodedTx): DecodedTx {
     const state = this.chain.stateReader;
     const head = this.chain.head;
+    const chainId = this.chain.genesis.chainId;
     const account = getAccount(state, d.tx.from);
     // Replays and nonce gaps first: a replayed tx is nonce_too_low, whatever its state rules now say.
     if (account) this.mempool.checkNonce(d, account.nonce);
@@ -38,4 +62,8 @@ export class TxAdmission {
     this.mempool.add(d, account!.nonce);
     return d;
   }
+}
+
+function badSignature(): AppError {
+  return new AppError('bad_signature', 'signature does not verify for tx.from over sha256(JCS(body))');
 }

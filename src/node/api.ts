@@ -96,7 +96,7 @@ export class NodeApiImpl implements NodeApi {
   }
 
   async sendTx(raw: unknown, opts: { wait: boolean; signal: AbortSignal }): Promise<SendTxResult> {
-    const d = this.d.admission.admit(raw);
+    const d = await this.d.admission.admitAsync(raw);
     this.d.gossipTx(d.tx);
     if (!opts.wait) return { hash: d.hash };
     return new Promise<SendTxResult>((resolve, reject) => {

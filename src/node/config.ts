@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** HOME/config.json: every field optional; flags override it (SPEC §6). */
 export interface NodeConfig {
@@ -10,6 +11,8 @@ export interface NodeConfig {
   /** How long the proposer waits for more txs after the first arrives, to batch them. */
   blockWindowMs: number;
   mempool: { maxTotal: number; maxPerSender: number; maxNonceGap: number };
+  /** Worker threads verifying signatures (0 = on the main thread). Default: cores - 1, at most 4. */
+  verifyWorkers: number;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -19,6 +22,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   authorityKey: 'keys/authority.json',
   blockWindowMs: 50,
   mempool: { maxTotal: 100_000, maxPerSender: 5_000, maxNonceGap: 1_000 },
+  verifyWorkers: Math.min(4, Math.max(0, availableParallelism() - 1)),
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -61,7 +65,7 @@ export function parseHostPort(s: string, field: string): { host: string; port: n
 /** Validates a config object (from config.json) over the defaults; errors name the field. */
 export function validateConfig(raw: unknown, base: NodeConfig = DEFAULT_CONFIG): NodeConfig {
   const o = obj(raw, 'config');
-  onlyKeys(o, ['rpc', 'p2p', 'logLevel', 'authorityKey', 'blockWindowMs', 'mempool'], 'config');
+  onlyKeys(o, ['rpc', 'p2p', 'logLevel', 'authorityKey', 'blockWindowMs', 'mempool', 'verifyWorkers'], 'config');
   const c: NodeConfig = structuredClone(base);
   if (o.rpc !== undefined) {
     const r = obj(o.rpc, 'rpc');
@@ -104,6 +108,7 @@ export function validateConfig(raw: unknown, base: NodeConfig = DEFAULT_CONFIG):
   }
   if (o.authorityKey !== undefined) c.authorityKey = o.authorityKey === null ? null : str(o.authorityKey, 'authorityKey');
   if (o.blockWindowMs !== undefined) c.blockWindowMs = int(o.blockWindowMs, 'blockWindowMs', 0, 10_000);
+  if (o.verifyWorkers !== undefined) c.verifyWorkers = int(o.verifyWorkers, 'verifyWorkers', 0, 64);
   if (o.mempool !== undefined) {
     const m = obj(o.mempool, 'mempool');
     onlyKeys(m, ['maxTotal', 'maxPerSender', 'maxNonceGap'], 'mempool');

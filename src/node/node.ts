@@ -12,6 +12,7 @@ import { chainMethods, createRpcServer, type RpcMethod } from '../rpc/index.js';
 import { ChainStore } from '../storage/store.js';
 import { VERSION } from '../version.js';
 import { TxAdmission } from './admission.js';
+import { VerifyPool } from './verify-pool.js';
 import { NodeApiImpl } from './api.js';
 import { ChainService } from './chain-service.js';
 import { loadConfigFile, type NodeConfig } from './config.js';
@@ -86,8 +87,10 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       { chainId: genesis.chainId, listen: `${config.p2p.host}:${config.p2p.port}`, peers: config.p2p.peers, privateKey: nodeKey.privateKey, allowedPeers: allowedPeers() },
       log,
     );
-    const admission = new TxAdmission(chain, mempool, machine, decode);
-    const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admit(raw), logger: log });
+    const pool = new VerifyPool(config.verifyWorkers);
+    closers.push(() => pool.close());
+    const admission = new TxAdmission(chain, mempool, machine, decode, pool);
+    const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admitAsync(raw), logger: log });
     closers.push(() => txGossip.stop());
     const host = new ConsensusHost(
       {

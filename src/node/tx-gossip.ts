@@ -24,7 +24,7 @@ export class TxGossip {
 
   constructor(
     private readonly opts: TxGossipOptions,
-    private readonly deps: { network: Network; admit: (raw: unknown) => void; logger: Logger },
+    private readonly deps: { network: Network; admit: (raw: unknown) => Promise<unknown>; logger: Logger },
   ) {
     this.log = deps.logger.child({ module: 'tx-gossip' });
     deps.network.onGossip('tx', (data, from) => this.receive(data, from));
@@ -55,7 +55,7 @@ export class TxGossip {
    * (its sender penalised, nothing forwarded); duplicates and nonce races are normal
    * under gossip and only ignored.
    */
-  private receive(data: Uint8Array, from: string): GossipVerdict {
+  private async receive(data: Uint8Array, from: string): Promise<GossipVerdict> {
     let txs: unknown[];
     try {
       const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { txs?: unknown };
@@ -65,16 +65,17 @@ export class TxGossip {
       this.log.debug({ from, err: (err as Error).message }, 'malformed tx batch');
       return 'reject';
     }
+    const outcomes = await Promise.allSettled(txs.map((tx) => this.deps.admit(tx)));
     let admitted = 0;
-    for (const tx of txs) {
-      try {
-        this.deps.admit(tx);
+    for (const o of outcomes) {
+      if (o.status === 'fulfilled') {
         admitted++;
-      } catch (err) {
-        if (err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'))) {
-          this.log.warn({ from, err: err.message }, 'peer sent an invalid tx; batch rejected');
-          return 'reject';
-        }
+        continue;
+      }
+      const err = o.reason as Error;
+      if (err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'))) {
+        this.log.warn({ from, err: err.message }, 'peer sent an invalid tx; batch rejected');
+        return 'reject';
       }
     }
     return admitted > 0 ? 'accept' : 'ignore';

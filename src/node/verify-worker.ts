@@ -1,0 +1,18 @@
+import { parentPort } from 'node:worker_threads';
+import { verify } from '../chain/ed25519.js';
+
+/** One verify job: `items` is [account hex, message hex, signature hex] per signature. */
+export interface VerifyJob {
+  id: number;
+  items: Array<[string, string, string]>;
+}
+
+/** Worker side of VerifyPool: Ed25519 verification with node:crypto and its own key cache. */
+parentPort?.on('message', (job: VerifyJob) => {
+  const results = new Uint8Array(job.items.length);
+  for (let i = 0; i < job.items.length; i++) {
+    const [account, msg, sig] = job.items[i]!;
+    results[i] = verify(account, Buffer.from(msg, 'hex'), sig) ? 1 : 0;
+  }
+  parentPort!.postMessage({ id: job.id, results }, [results.buffer]);
+});
