@@ -1,4 +1,4 @@
-import { canonicalBytes } from './jcs.js';
+import { canonicalBytes, canonicalize } from './jcs.js';
 import { sha256, sha256Hex } from './hash.js';
 import { sign, verify } from './ed25519.js';
 import type { DecodedTx, Tx, TxBody } from './types.js';
@@ -22,10 +22,16 @@ export function signTx(body: TxBody, secretKey: string): Tx {
   return { ...b, sig: sign(secretKey, txHashBytes(b)) };
 }
 
-/** Decodes an already shape-validated tx: computes its hash and wire bytes once. */
+/**
+ * Decodes an already shape-validated tx: its hash and wire bytes, canonicalising once.
+ * JCS sorts keys, so the wire form is the body's JCS with `"sig"` inserted before the
+ * last key `"type"` (payload, whatever it holds, sorts before both).
+ */
 export function decodeTx(tx: Tx): DecodedTx {
-  const wire = canonicalBytes(tx);
-  return { tx, hash: sha256Hex(canonicalBytes(txBody(tx))), wire };
+  const body = canonicalize(txBody(tx));
+  const at = body.lastIndexOf(',"type":');
+  const wire = Buffer.from(body.slice(0, at) + ',"sig":' + JSON.stringify(tx.sig) + body.slice(at), 'utf8');
+  return { tx, hash: sha256Hex(body), wire };
 }
 
 export function verifyTxSig(d: DecodedTx): boolean {

@@ -188,7 +188,7 @@ export class ConsensusHost {
       }
       case 'signProposal': {
         const p = a.proposal;
-        const sig = this.sign(p.height, p.round, 'proposal', p.blockHash, proposalSignBytes(chainId, p));
+        const sig = await this.sign(p.height, p.round, 'proposal', p.blockHash, proposalSignBytes(chainId, p));
         if (sig) {
           this.proposals.set(p.blockHash, { ...p, sig });
           this.broadcast({ kind: 'proposal', proposal: { ...p, sig } });
@@ -198,7 +198,7 @@ export class ConsensusHost {
       case 'signVote': {
         const v = a.vote;
         const lockProposal = v.type === 'precommit' && v.blockHash !== null ? this.proposals.get(v.blockHash) : undefined;
-        const sig = this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v), lockProposal);
+        const sig = await this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v), lockProposal);
         if (!sig) return [];
         const signed = { ...v, sig };
         this.broadcast({ kind: 'vote', vote: signed });
@@ -233,10 +233,10 @@ export class ConsensusHost {
     }
   }
 
-  private sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, lockProposal?: Proposal): string | null {
+  private async sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, lockProposal?: Proposal): Promise<string | null> {
     if (!this.deps.signer) return null;
     try {
-      return this.deps.signer.sign(height, round, step, blockHash, bytes, lockProposal);
+      return await this.deps.signer.sign(height, round, step, blockHash, bytes, lockProposal);
     } catch (err) {
       if (err instanceof DoubleSignError) {
         this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');

@@ -80,6 +80,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const authorityKeyPath = config.authorityKey === null ? null : isAbsolute(config.authorityKey) ? config.authorityKey : join(paths.home, config.authorityKey);
     const authorityKey = authorityKeyPath && existsSync(authorityKeyPath) ? readKeyFile(authorityKeyPath) : null;
     const signer = authorityKey ? new Signer(paths.signerState, authorityKey.secretKey, authorityKey.account) : null;
+    if (signer) closers.push(() => signer.close());
 
     const nodeKey = await loadOrCreateNodeKey(paths.nodeKey);
     const allowedPeers = (): string[] => getNodes(chain.stateReader).map((n) => n.nodeId);

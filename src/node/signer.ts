@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sign } from '../chain/ed25519.js';
 import { sha256Hex } from '../chain/hash.js';
@@ -38,19 +38,56 @@ export class DoubleSignError extends Error {
 export class Signer {
   private last: SignRecord | null;
 
-  constructor(private readonly path: string, private readonly secretKey: string, readonly account: string) {
-    this.last = Signer.read(path);
+  private seq: number;
+  private readonly fds: [number, number];
+
+  constructor(path: string, private readonly secretKey: string, readonly account: string) {
+    const r = Signer.read(path);
+    this.last = r.rec;
+    this.seq = r.seq;
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    const created = slotPaths(path).some((p) => !existsSync(p));
+    this.fds = slotPaths(path).map((p) => openSync(p, existsSync(p) ? 'r+' : 'w+', 0o600)) as [number, number];
+    if (created) {
+      const dfd = openSync(dir, 'r');
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+    }
   }
 
-  private static read(path: string): SignRecord | null {
-    if (!existsSync(path)) return null;
-    try {
-      const r = JSON.parse(readFileSync(path, 'utf8')) as SignRecord;
-      if (!Number.isSafeInteger(r.height) || !Number.isSafeInteger(r.round) || !Number.isSafeInteger(r.step)) throw new Error('bad fields');
-      return r;
-    } catch (err) {
-      throw new Error(`signer state ${path} is unreadable (${(err as Error).message}); refusing to sign rather than risk a double sign. Restore it or, if this authority has never signed on this chain, delete it.`);
+  close(): void {
+    for (const fd of this.fds) closeSync(fd);
+  }
+
+  /**
+   * The record lives in two slot files written alternately, each `{seq, rec, sum}` with
+   * sum = sha256(seq + JSON(rec)). The valid slot with the highest seq wins; a torn
+   * write fails its checksum and the other slot (the previous record) is used, which is
+   * safe: a signature is released only after its slot was synced.
+   */
+  private static read(path: string): { rec: SignRecord | null; seq: number } {
+    let best: { rec: SignRecord; seq: number } | null = null;
+    let unreadable = 0;
+    for (const slot of slotPaths(path)) {
+      if (!existsSync(slot)) continue;
+      try {
+        const o = JSON.parse(readFileSync(slot, 'utf8')) as { seq: number; rec: SignRecord; sum: string };
+        if (sha256Hex(o.seq + JSON.stringify(o.rec)) !== o.sum) throw new Error('checksum mismatch');
+        const r = o.rec;
+        if (!Number.isSafeInteger(r.height) || !Number.isSafeInteger(r.round) || !Number.isSafeInteger(r.step)) throw new Error('bad fields');
+        if (!best || o.seq > best.seq) best = { rec: r, seq: o.seq };
+      } catch {
+        unreadable++;
+      }
     }
+    if (!best && unreadable > 0) {
+      throw new Error(`signer state ${path} is unreadable; refusing to sign rather than risk a double sign. Restore it or, if this authority has never signed on this chain, delete ${slotPaths(path).join(' and ')}.`);
+    }
+    return best ?? { rec: null, seq: 0 };
   }
 
   lastSigned(): SignRecord | null {
@@ -68,7 +105,7 @@ export class Signer {
    * signed before. For a non-nil precommit, `lockProposal` (the proposal of that block)
    * is persisted with the record before the signature is returned.
    */
-  sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, lockProposal?: unknown): string {
+  async sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, lockProposal?: unknown): Promise<string> {
     const s = STEP[step];
     const bytesHash = sha256Hex(bytes);
     const l = this.last;
@@ -83,27 +120,25 @@ export class Signer {
     const sig = sign(this.secretKey, bytes);
     const lock = step === 'precommit' && blockHash !== null ? { height, round, blockHash, proposal: lockProposal } : l?.lock && l.lock.height === height ? l.lock : null;
     const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, lock };
+    // Claim the step in memory first (a concurrent caller sees it), then make it durable
+    // before the signature is returned to anyone.
     this.persist(rec);
     this.last = rec;
     return sig;
   }
 
+  /** One synchronous write + fdatasync of the next slot: durable before the signature is returned. */
   private persist(rec: SignRecord): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = this.path + '.tmp';
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(rec));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    const dfd = openSync(dirname(this.path), 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    const seq = this.seq + 1;
+    const data = Buffer.from(JSON.stringify({ seq, rec, sum: sha256Hex(seq + JSON.stringify(rec)) }));
+    const fd = this.fds[seq % 2]!;
+    writeSync(fd, data, 0, data.length, 0);
+    ftruncateSync(fd, data.length);
+    fdatasyncSync(fd);
+    this.seq = seq;
   }
+}
+
+function slotPaths(path: string): [string, string] {
+  return [path, path + '.alt'];
 }

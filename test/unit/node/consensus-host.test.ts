@@ -1,0 +1,294 @@
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import { blockHash } from '../../../src/chain/block.js';
+import { txHash } from '../../../src/chain/tx.js';
+import type { Block } from '../../../src/chain/types.js';
+import { proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
+import type { Proposal, Vote } from '../../../src/consensus/index.js';
+import { verifyCommit } from '../../../src/node/commit-verify.js';
+import { ConsensusHost, type ConsensusHostOptions } from '../../../src/node/consensus-host.js';
+import { Signer } from '../../../src/node/signer.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import type { KeyPair } from '../../../src/chain/ed25519.js';
+import { CHAIN_ID, commitNext, enc, FakeNetwork, fixedKey, openChain, registerPatient, removeTempDirs, tempDir, waitFor, type ChainEnv } from './support.js';
+
+const SLOW: ConsensusHostOptions = {
+  timeouts: { proposeMs: 60_000, prevoteMs: 60_000, precommitMs: 60_000, deltaMs: 0 },
+  blockWindowMs: 5, emptyBlockIntervalMs: 0, maxClockDriftMs: 2_000, rebroadcastMs: 60_000,
+};
+
+const envs: ChainEnv[] = [];
+const hosts: ConsensusHost[] = [];
+afterEach(async () => {
+  for (const h of hosts.splice(0)) h.stop();
+  for (const e of envs.splice(0)) await e.close();
+});
+afterAll(() => removeTempDirs());
+
+async function chain(authorities: number): Promise<ChainEnv> {
+  const env = await openChain({ authorities });
+  envs.push(env);
+  return env;
+}
+
+function host(env: ChainEnv, opts: { self?: KeyPair | null; options?: Partial<ConsensusHostOptions> } = {}) {
+  const net = new FakeNetwork();
+  const onBehind = vi.fn();
+  const signer = opts.self ? new Signer(join(tempDir('ml-signer-'), 'signer.json'), opts.self.secretKey, opts.self.account) : null;
+  const h = new ConsensusHost({ ...SLOW, ...opts.options }, { chain: env.chain, mempool: env.mempool, signer, network: net, logger: silentLogger(), onBehind });
+  hosts.push(h);
+  return { host: h, net, onBehind, signer };
+}
+
+const vote = (env: ChainEnv, k: KeyPair, height: number, over: Partial<Vote> = {}): Vote =>
+  signVote(CHAIN_ID, { type: 'prevote', height, round: 0, blockHash: null, validator: k.account, ...over }, k.secretKey);
+
+/** Everything a consensus message must not change on its own. */
+async function observe(env: ChainEnv, h: ConsensusHost, net: FakeNetwork): Promise<string> {
+  await h.idle();
+  return JSON.stringify({ head: env.chain.head, stored: await env.store.head(), mempool: env.mempool.size, status: h.status, published: net.published.length });
+}
+
+/** A valid next block, built by a separate node with the same genesis. */
+async function peerBlock(env: ChainEnv, proposer: KeyPair, withTx = true): Promise<{ block: Block; hash: string }> {
+  const peer = await chain(env.authorities.length);
+  if (withTx) peer.admission.admit(registerPatient(0));
+  const e = peer.chain.buildBlock(proposer.account, Date.now());
+  return { block: e.block, hash: e.hash };
+}
+
+const proposal = (k: KeyPair, height: number, block: Block, hash = blockHash(block.header), over: Partial<Proposal> = {}): Proposal =>
+  signProposal(CHAIN_ID, { height, round: 0, polRound: -1, block, blockHash: hash, proposer: k.account, ...over }, k.secretKey);
+
+describe('ConsensusHost.handleGossip: hostile and malformed peer messages', () => {
+  it('rejects non-JSON, wrong kinds and malformed fields without throwing or changing anything', async () => {
+    const env = await chain(4);
+    const { host: h, net, onBehind } = host(env);
+    const before = await observe(env, h, net);
+    const a = env.authorities[0]!;
+    const good = vote(env, a, 1);
+    const bad: unknown[] = [
+      'not json', '', 'null', '42', '"vote"', '[]', '{}',
+      { kind: 'commit', vote: good },
+      { kind: 'vote' },
+      { kind: 'vote', vote: null },
+      { kind: 'vote', vote: [good] },
+      { kind: 'vote', vote: good, resend: 'x' },
+      { kind: 'vote', vote: good, resend: 1.5 },
+      { kind: 'vote', vote: { ...good, type: 'precommitt' } },
+      { kind: 'vote', vote: { ...good, height: 0 } },
+      { kind: 'vote', vote: { ...good, height: -1 } },
+      { kind: 'vote', vote: { ...good, height: '1' } },
+      { kind: 'vote', vote: { ...good, height: 2 ** 53 } },
+      { kind: 'vote', vote: { ...good, round: -1 } },
+      { kind: 'vote', vote: { ...good, round: 2 ** 31 } },
+      { kind: 'vote', vote: { ...good, blockHash: 'AB'.repeat(32) } },
+      { kind: 'vote', vote: { ...good, blockHash: '' } },
+      { kind: 'vote', vote: { ...good, validator: good.validator.slice(2) } },
+      { kind: 'vote', vote: { ...good, sig: good.sig.toUpperCase() } },
+      { kind: 'vote', vote: { ...good, extra: true } },
+      { kind: 'vote', vote: { type: good.type, height: 1, round: 0, blockHash: null, validator: a.account } },
+      { kind: 'proposal', proposal: null },
+      { kind: 'proposal', proposal: good },
+    ];
+    for (const m of bad) expect(h.handleGossip(enc(m), 'peer-x'), JSON.stringify(m)).toBe('reject');
+    expect(h.handleGossip(new Uint8Array([0xc3, 0x28, 0xff]), 'peer-x')).toBe('reject');
+    expect(await observe(env, h, net)).toBe(before);
+    expect(onBehind).not.toHaveBeenCalled();
+  });
+
+  it('rejects malformed proposals field by field', async () => {
+    const env = await chain(4);
+    const { host: h, net } = host(env);
+    const before = await observe(env, h, net);
+    const p1 = env.authorities[1]!;
+    const { block, hash } = await peerBlock(env, p1, false);
+    const p = proposal(p1, 1, block, hash);
+    const variants: unknown[] = [
+      { ...p, polRound: 0 }, // must be below round
+      { ...p, polRound: -2 },
+      { ...p, block: null },
+      { ...p, block: { header: block.header } },
+      { ...p, block: { header: block.header, txs: {} } },
+      { ...p, block: { header: [], txs: [] } },
+      { ...p, block: { ...block, extra: 1 } },
+      { ...p, blockHash: hash.slice(1) },
+      { ...p, proposer: 'x' },
+      { ...p, sig: '' },
+      { ...p, height: 0 },
+      { ...p, round: 1.5 },
+      { ...p, unexpected: 'field' },
+      (({ sig: _sig, ...rest }) => rest)(p),
+    ];
+    for (const v of variants) expect(h.handleGossip(enc({ kind: 'proposal', proposal: v }), 'peer-x')).toBe('reject');
+    expect(await observe(env, h, net)).toBe(before);
+  });
+
+  it('votes: non-authority and bad signature reject; stale ignore; future calls onBehind; valid accepts', async () => {
+    const env = await chain(4);
+    const [a, b] = env.authorities as [KeyPair, KeyPair];
+    await commitNext(env); // head = 1: votes for 1 are stale
+    const { host: h, net, onBehind } = host(env);
+    const before = await observe(env, h, net);
+    const outsider = fixedKey('outsider');
+    const send = (v: unknown) => h.handleGossip(enc({ kind: 'vote', vote: v }), 'peer-x');
+
+    // Not an authority, for the next height: reject (the relayer should not forward it).
+    expect(send(vote(env, outsider, 2))).toBe('reject');
+    // Signed by someone else than the named authority / over other bytes.
+    expect(send({ ...vote(env, outsider, 2), validator: a.account })).toBe('reject');
+    expect(send({ ...vote(env, a, 2), round: 1 })).toBe('reject');
+    expect(send({ ...vote(env, a, 2), blockHash: 'ab'.repeat(32) })).toBe('reject');
+    expect(send({ ...vote(env, a, 2, { type: 'precommit' }), type: 'prevote' })).toBe('reject');
+    // A vote signed for another chain.
+    expect(send(signVote('other-chain', { type: 'prevote', height: 2, round: 0, blockHash: null, validator: a.account }, a.secretKey))).toBe('reject');
+    // Stale: at or below the head.
+    expect(send(vote(env, a, 1))).toBe('ignore');
+    expect(send(vote(env, outsider, 1))).toBe('ignore');
+    expect(onBehind).not.toHaveBeenCalled();
+    expect(await observe(env, h, net)).toBe(before);
+
+    // Valid votes for the next height: accepted (the host is not started: nothing moves).
+    expect(send(vote(env, a, 2))).toBe('accept');
+    expect(send(vote(env, b, 2, { type: 'precommit', blockHash: 'cd'.repeat(32), round: 3 }))).toBe('accept');
+    expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, a, 2), resend: 7 }), 'peer-x')).toBe('accept');
+    expect(onBehind).not.toHaveBeenCalled();
+    // A valid vote two heights ahead: this node looks behind.
+    expect(send(vote(env, a, 4))).toBe('accept');
+    expect(onBehind).toHaveBeenCalledTimes(1);
+    expect(await observe(env, h, net)).toBe(before);
+  });
+
+  it('proposals: non-authority, forged, stale are refused; nothing is signed or stored', async () => {
+    const env = await chain(4);
+    const { host: h, net } = host(env, { self: env.authorities[0]! });
+    h.start();
+    await h.idle();
+    const before = await observe(env, h, net);
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { block, hash } = await peerBlock(env, proposer);
+    const outsider = fixedKey('outsider-p');
+    const send = (p: unknown) => h.handleGossip(enc({ kind: 'proposal', proposal: p }), 'peer-x');
+    expect(send(proposal(outsider, 1, block, hash))).toBe('reject');
+    expect(send({ ...proposal(outsider, 1, block, hash), proposer: proposer.account })).toBe('reject');
+    expect(send({ ...proposal(proposer, 1, block, hash), round: 1 })).toBe('reject');
+    expect(send({ ...proposal(proposer, 1, block, hash), blockHash: 'ee'.repeat(32) })).toBe('reject');
+    expect(await observe(env, h, net)).toBe(before);
+    expect(net.published).toHaveLength(0);
+  });
+});
+
+function proposerIndex(env: ChainEnv, height: number, round: number): number {
+  const accounts = env.chain.currentAuthorities.map((x) => x.account);
+  return env.authorities.findIndex((k) => k.account === proposerOf(accounts, height, round));
+}
+
+/** The prevote this host published for (height, round), once it appears. */
+async function prevoteOf(net: FakeNetwork, height: number): Promise<Vote> {
+  const find = () => net.messages('consensus').find((m) => m.kind === 'vote' && m.vote.type === 'prevote' && m.vote.height === height)?.vote as Vote | undefined;
+  await waitFor(() => find() !== undefined, 5_000, 'a prevote');
+  return find()!;
+}
+
+describe('ConsensusHost: proposals drive prevotes', () => {
+  it('prevotes nil for a proposal whose block is invalid (state root, block hash or clock)', async () => {
+    for (const spoil of ['stateRoot', 'hash', 'time', 'tx'] as const) {
+      const env = await chain(4);
+      const self = env.authorities[0]!;
+      const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+      expect(proposer.account).not.toBe(self.account);
+      const { host: h, net } = host(env, { self });
+      h.start();
+      await h.idle();
+      const { block } = await peerBlock(env, proposer);
+      let bad: Block = block;
+      if (spoil === 'stateRoot') bad = { ...block, header: { ...block.header, stateRoot: '11'.repeat(32) } };
+      if (spoil === 'time') bad = { ...block, header: { ...block.header, time: Date.now() + 60_000 } };
+      if (spoil === 'tx') bad = { ...block, txs: [{ ...block.txs[0]!, payload: { ...block.txs[0]!.payload, role: 'clinician' } }] };
+      const hash = spoil === 'hash' ? 'ab'.repeat(32) : blockHash(bad.header);
+      const p = proposal(proposer, 1, bad, hash);
+      expect(verifyProposal(CHAIN_ID, p)).toBe(true);
+      expect(h.handleGossip(enc({ kind: 'proposal', proposal: p }), 'peer-p'), spoil).toBe('accept');
+      const pv = await prevoteOf(net, 1);
+      expect(pv, spoil).toMatchObject({ height: 1, round: 0, blockHash: null, validator: self.account });
+      expect(verifyVote(CHAIN_ID, pv)).toBe(true);
+      expect(env.chain.head.height).toBe(0);
+      h.stop();
+    }
+  });
+
+  it('prevotes the block of a valid proposal from the round proposer', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { host: h, net } = host(env, { self });
+    h.start();
+    const { block, hash } = await peerBlock(env, proposer);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
+  });
+
+  it('a valid proposal from an authority that is not the round proposer gets no prevote for its block', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const wrong = env.authorities.find((k, i) => i !== proposerIndex(env, 1, 0) && k !== self)!;
+    const { host: h, net } = host(env, { self });
+    h.start();
+    const { block, hash } = await peerBlock(env, wrong);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(wrong, 1, block, hash) }), 'peer-p')).toBe('accept');
+    await h.idle();
+    expect(net.messages('consensus').filter((m) => m.kind === 'vote' && m.vote.blockHash === hash)).toEqual([]);
+    expect(env.chain.head.height).toBe(0);
+  });
+});
+
+describe('ConsensusHost: single authority (n = 1)', () => {
+  it('commits a block holding an admitted tx, with a valid certificate, and goes on to the next height', async () => {
+    const env = await chain(1);
+    const self = env.authorities[0]!;
+    const { host: h, net, signer } = host(env, { self, options: { timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
+    h.start();
+    await h.idle();
+    expect(h.status.step).toBe('idle'); // no empty blocks
+    const t = registerPatient(0);
+    env.admission.admit(t);
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    const stored = await env.store.getBlock(1);
+    expect(stored!.txs.map((x) => txHash(x))).toEqual([txHash(t)]);
+    const commit = await env.store.getCommit(1);
+    expect(verifyCommit(CHAIN_ID, 1, stored!.hash, commit!, [self.account])).toBeNull();
+    expect(env.mempool.size).toBe(0);
+    expect((await env.store.getReceipts(1))![0]!.status).toBe('ok');
+    const kinds = net.messages('consensus').map((m) => (m.kind === 'vote' ? m.vote.type : m.kind));
+    expect(kinds).toEqual(['proposal', 'prevote', 'precommit']);
+    const p = net.messages('consensus')[0].proposal as Proposal;
+    expect(verifyProposal(CHAIN_ID, p)).toBe(true);
+    expect(signer!.lastSigned()).toMatchObject({ height: 1, step: 3, blockHash: stored!.hash });
+    // Next height started and idle again; a second tx makes block 2.
+    await h.idle();
+    expect(h.status).toMatchObject({ height: 2, step: 'idle' });
+    env.admission.admit(registerPatient(1));
+    await waitFor(() => env.chain.head.height === 2, 5_000, 'block 2');
+  });
+
+  it('a restarted authority does not re-sign a height it signed (double-sign guard) and still recovers', async () => {
+    const env = await chain(1);
+    const self = env.authorities[0]!;
+    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+    // Simulate a crash after signing a prevote for some other block at height 1, round 0.
+    const s = new Signer(signerPath, self.secretKey, self.account);
+    await s.sign(1, 0, 'prevote', 'ab'.repeat(32), Buffer.from('x'.repeat(32)));
+    const net = new FakeNetwork();
+    const h = new ConsensusHost(
+      { ...SLOW, timeouts: { proposeMs: 500, prevoteMs: 200, precommitMs: 200, deltaMs: 50 } },
+      { chain: env.chain, mempool: env.mempool, signer: new Signer(signerPath, self.secretKey, self.account), network: net, logger: silentLogger() },
+    );
+    hosts.push(h);
+    h.start();
+    env.admission.admit(registerPatient(0));
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    const votes = net.messages('consensus').filter((m) => m.kind === 'vote').map((m) => m.vote as Vote);
+    // Resumed in round 1: nothing was signed again at round 0.
+    expect(votes.every((v) => v.round >= 1)).toBe(true);
+  });
+});
