@@ -54,6 +54,18 @@ export function readGenesis(path: string): Genesis {
   }
 }
 
+/** A home's org admin, authority and libp2p node keys, written with mode 0600. */
+async function writeHomeKeys(p: HomePaths) {
+  mkdirSync(p.keysDir, { recursive: true, mode: 0o700 });
+  const admin = generateKeyPair();
+  const authority = generateKeyPair();
+  writeKeyFile(p.adminKey, admin);
+  writeKeyFile(p.authorityKey, authority);
+  const nodeKey = await generateNodeKey();
+  writeFileSync(p.nodeKey, serializeNodeKey(nodeKey), { mode: 0o600 });
+  return { admin, authority, nodeKey };
+}
+
 export interface NodeSpec {
   home: string;
   org: string;
@@ -79,13 +91,7 @@ export async function createNetwork(chainId: string, specs: NodeSpec[], time = D
   const nodes: CreatedNetwork['nodes'] = [];
   for (const s of specs) {
     const p = homePaths(s.home);
-    mkdirSync(p.keysDir, { recursive: true, mode: 0o700 });
-    const admin = generateKeyPair();
-    const authority = generateKeyPair();
-    writeKeyFile(p.adminKey, admin);
-    writeKeyFile(p.authorityKey, authority);
-    const nodeKey = await generateNodeKey();
-    writeFileSync(p.nodeKey, serializeNodeKey(nodeKey), { mode: 0o600 });
+    const { admin, authority, nodeKey } = await writeHomeKeys(p);
     nodes.push({ home: p.home, peerId: nodeKey.peerId, admin: admin.account, authority: authority.account, multiaddr: `/ip4/${s.p2p.host}/tcp/${s.p2p.port}/p2p/${nodeKey.peerId}` });
   }
   const genesis = validateGenesis({
@@ -116,13 +122,7 @@ export async function joinNetwork(home: string, genesisPath: string, spec: { rpc
   const p = homePaths(home);
   if (existsSync(p.genesis)) throw new Error(`${home} already holds a chain (genesis.json exists); refusing to overwrite it`);
   const genesis = readGenesis(genesisPath);
-  mkdirSync(p.keysDir, { recursive: true, mode: 0o700 });
-  const admin = generateKeyPair();
-  const authority = generateKeyPair();
-  writeKeyFile(p.adminKey, admin);
-  writeKeyFile(p.authorityKey, authority);
-  const nodeKey = await generateNodeKey();
-  writeFileSync(p.nodeKey, serializeNodeKey(nodeKey), { mode: 0o600 });
+  const { admin, authority, nodeKey } = await writeHomeKeys(p);
   writeFileSync(p.genesis, JSON.stringify(genesis, null, 2) + '\n');
   writeFileSync(p.config, JSON.stringify({ rpc: spec.rpc, p2p: { ...spec.p2p, peers: spec.peers } }, null, 2) + '\n');
   return { genesis, peerId: nodeKey.peerId, admin: admin.account, authority: authority.account };

@@ -19,10 +19,18 @@ const SLOW: ConsensusHostOptions = {
 
 const envs: ChainEnv[] = [];
 const hosts: ConsensusHost[] = [];
+const signers: Signer[] = [];
 afterEach(async () => {
   for (const h of hosts.splice(0)) h.stop();
+  for (const s of signers.splice(0)) (s as { close?: () => void }).close?.();
   for (const e of envs.splice(0)) await e.close();
 });
+
+function signerFor(k: KeyPair, path = join(tempDir('ml-signer-'), 'signer.json')): Signer {
+  const s = new Signer(path, k.secretKey, k.account);
+  signers.push(s);
+  return s;
+}
 afterAll(() => removeTempDirs());
 
 async function chain(authorities: number): Promise<ChainEnv> {
@@ -34,7 +42,7 @@ async function chain(authorities: number): Promise<ChainEnv> {
 function host(env: ChainEnv, opts: { self?: KeyPair | null; options?: Partial<ConsensusHostOptions> } = {}) {
   const net = new FakeNetwork();
   const onBehind = vi.fn();
-  const signer = opts.self ? new Signer(join(tempDir('ml-signer-'), 'signer.json'), opts.self.secretKey, opts.self.account) : null;
+  const signer = opts.self ? signerFor(opts.self) : null;
   const h = new ConsensusHost({ ...SLOW, ...opts.options }, { chain: env.chain, mempool: env.mempool, signer, network: net, logger: silentLogger(), onBehind });
   hosts.push(h);
   return { host: h, net, onBehind, signer };
@@ -276,12 +284,12 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     const self = env.authorities[0]!;
     const signerPath = join(tempDir('ml-signer-'), 'signer.json');
     // Simulate a crash after signing a prevote for some other block at height 1, round 0.
-    const s = new Signer(signerPath, self.secretKey, self.account);
+    const s = signerFor(self, signerPath);
     await s.sign(1, 0, 'prevote', 'ab'.repeat(32), Buffer.from('x'.repeat(32)));
     const net = new FakeNetwork();
     const h = new ConsensusHost(
       { ...SLOW, timeouts: { proposeMs: 500, prevoteMs: 200, precommitMs: 200, deltaMs: 50 } },
-      { chain: env.chain, mempool: env.mempool, signer: new Signer(signerPath, self.secretKey, self.account), network: net, logger: silentLogger() },
+      { chain: env.chain, mempool: env.mempool, signer: signerFor(self, signerPath), network: net, logger: silentLogger() },
     );
     hosts.push(h);
     h.start();

@@ -141,8 +141,9 @@ export function tx(from: KeyPair, type: TxBody['type'], nonce: number, payload: 
   return signTx({ chainId, type, from: from.account, nonce, payload }, from.secretKey);
 }
 
+let patients = 0;
 /** admin registers a fresh patient (or `account`). */
-export function registerPatient(nonce: number, account = fixedKey(`patient-${nonce}-${Math.random()}`).account, from: KeyPair = ADMIN): Tx {
+export function registerPatient(nonce: number, account = fixedKey(`patient-${patients++}`).account, from: KeyPair = ADMIN): Tx {
   return tx(from, 'member.register', nonce, { account, role: 'patient' });
 }
 
