@@ -62,7 +62,7 @@ export class NodeApiImpl implements NodeApi {
   async getBlock(q: { height: number } | { hash: string }): Promise<BlockView> {
     const b = 'height' in q ? await this.d.store.getBlock(q.height) : await this.d.store.getBlockByHash(q.hash);
     if (!b) throw new AppError('not_found', 'height' in q ? `no block at height ${q.height}` : `no block with hash ${q.hash}`);
-    return { hash: b.hash, header: b.header, txs: b.txs.map((tx) => ({ hash: txHash(tx), tx })), commit: (await this.commitOf(b))! };
+    return { hash: b.hash, header: b.header, txs: b.txs.map((tx, i) => ({ hash: b.txHashes?.[i] ?? txHash(tx), tx })), commit: (await this.commitOf(b))! };
   }
 
   private async commitOf(b: StoredBlock): Promise<Commit | undefined> {

@@ -8,6 +8,8 @@ export interface StoredBlock {
   hash: string;
   header: Header;
   txs: Tx[];
+  /** The txs' hashes, in order (absent in the genesis block). */
+  txHashes?: string[];
 }
 
 export interface Head {
@@ -136,7 +138,7 @@ export class ChainStore {
   async commitBlock(c: BlockCommit): Promise<void> {
     const h = c.block.header.height;
     const b = this.db.batch();
-    b.put(K.blockKey(h), JSON.stringify({ hash: c.hash, header: c.block.header, txs: c.block.txs }));
+    b.put(K.blockKey(h), JSON.stringify({ hash: c.hash, header: c.block.header, txs: c.block.txs, txHashes: c.txHashes }));
     b.put(K.commitKey(h), JSON.stringify(c.commit));
     b.put(K.receiptsKey(h), JSON.stringify(c.results.map((r) => r.receipt)));
     b.put(K.blockHashKey(c.hash), String(h));
