@@ -10,6 +10,7 @@ import {
 export const DEFAULT_PARAMS: Readonly<ChainParams> = Object.freeze({
   maxBlockTxs: 5000,
   maxTxBytes: 65536,
+  maxBlockBytes: 3 * 1024 * 1024,
   timeoutProposeMs: 3000,
   timeoutDeltaMs: 500,
   emptyBlockIntervalMs: 0,
@@ -19,6 +20,7 @@ export const DEFAULT_PARAMS: Readonly<ChainParams> = Object.freeze({
 export const PARAM_RANGES: Readonly<Record<keyof ChainParams, readonly [number, number]>> = {
   maxBlockTxs: [1, 100_000],
   maxTxBytes: [1024, 65536],
+  maxBlockBytes: [65536, 3 * 1024 * 1024],
   timeoutProposeMs: [10, 600_000],
   timeoutDeltaMs: [0, 600_000],
   emptyBlockIntervalMs: [0, 86_400_000],

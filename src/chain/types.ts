@@ -100,6 +100,8 @@ export interface ChainParams {
   maxBlockTxs: number;
   /** Max JCS bytes of one tx (SPEC: 64 KiB). */
   maxTxBytes: number;
+  /** Max total JCS bytes of a block's txs (keeps proposals and sync responses under the p2p message cap). */
+  maxBlockBytes: number;
   /** Base round timeout in ms; grows by `timeoutDeltaMs` per round. */
   timeoutProposeMs: number;
   timeoutDeltaMs: number;

@@ -19,7 +19,7 @@ export interface NodeApiDeps {
   authority: string | null;
   org: string;
   /** Publishes an admitted tx to peers. */
-  gossipTx: (tx: Tx) => void;
+  gossipTx: (tx: Tx, bytes: number) => void;
   syncing: () => boolean;
   lastCommitTime: () => number;
   consensusRound: () => number;
@@ -97,7 +97,7 @@ export class NodeApiImpl implements NodeApi {
 
   async sendTx(raw: unknown, opts: { wait: boolean; signal: AbortSignal }): Promise<SendTxResult> {
     const d = await this.d.admission.admitAsync(raw);
-    this.d.gossipTx(d.tx);
+    this.d.gossipTx(d.tx, d.wire.length);
     if (!opts.wait) return { hash: d.hash };
     return new Promise<SendTxResult>((resolve, reject) => {
       const set = this.waiters.get(d.hash) ?? new Set<Waiter>();

@@ -9,7 +9,7 @@ import { getAuthorities } from '../chain/state/keys.js';
 import { MapState } from '../chain/state/overlay.js';
 import type { Mempool } from '../chain/mempool.js';
 import type { ChainStore, Head } from '../storage/store.js';
-import { verifyCommit } from './commit-verify.js';
+import { parseCommit, parseHeader, verifyCommit } from './commit-verify.js';
 
 export class InvalidBlockError extends Error {
   constructor(message: string) {
@@ -101,13 +101,16 @@ export class ChainService {
     const time = Math.max(now, parent.header.time + 1);
     const exec = this.machine.begin(this.state, parent.header.stateRoot, { chainId: this.genesis.chainId, height, time });
     const decoded: DecodedTx[] = [];
+    let bytes = 0;
     for (const d of this.mempool.reap(this.genesis.params.maxBlockTxs)) {
+      if (bytes + d.wire.length > this.genesis.params.maxBlockBytes) break;
       const r = exec.apply(d);
       if ('inadmissible' in r) {
         this.log.debug({ tx: d.hash, reason: r.inadmissible.message }, 'dropping inadmissible tx from mempool');
         this.mempool.drop(d.hash);
         continue;
       }
+      bytes += d.wire.length;
       decoded.push(d);
     }
     const result = exec.finish();
@@ -124,7 +127,7 @@ export class ChainService {
     };
     const block: Block = { header, txs: decoded.map((d) => d.tx) };
     const e: Executed = { block, hash: blockHash(header), decoded, result };
-    this.executed.set(e.hash, e);
+    this.remember(e);
     return e;
   }
 
@@ -135,10 +138,17 @@ export class ChainService {
    */
   validateBlock(raw: Block, opts: ValidateOptions): Executed {
     const parent = this.headInfo;
-    const h = raw.header;
+    if (typeof raw !== 'object' || raw === null || !Array.isArray(raw.txs) || Object.keys(raw).length !== 2) throw new InvalidBlockError('block must be exactly {header, txs}');
+    let h: Header;
+    try {
+      h = parseHeader(raw.header);
+    } catch (err) {
+      throw new InvalidBlockError(`block at ${parent.height + 1}: ${(err as Error).message}`);
+    }
     const hash = blockHash(h);
     const cached = this.executed.get(hash);
-    if (cached) return cached;
+    // A cached execution skips re-execution, not the checks that depend on how the block arrived.
+    if (cached && (opts.maxClockDriftMs === null || Math.abs(h.time - opts.now) <= opts.maxClockDriftMs) && (opts.proposer === null || h.proposer === opts.proposer)) return cached;
     const fail = (why: string): never => {
       throw new InvalidBlockError(`block ${h.height} ${hash.slice(0, 12)}: ${why}`);
     };
@@ -152,6 +162,7 @@ export class ChainService {
     if (h.validatorsHash !== validatorsHash(this.authorities.map((a) => a.account))) fail('validatorsHash does not match the current authority set');
     if (!Array.isArray(raw.txs) || raw.txs.length > this.genesis.params.maxBlockTxs) fail('too many txs');
     const decoded: DecodedTx[] = [];
+    let bytes = 0;
     for (let i = 0; i < raw.txs.length; i++) {
       let d: DecodedTx;
       try {
@@ -164,6 +175,8 @@ export class ChainService {
       if (held?.verified && held.tx.sig === d.tx.sig) d.verified = true;
       else if (verifyTxSig(d)) d.verified = true;
       else fail(`tx ${i} ${d.hash}: bad signature`);
+      bytes += d.wire.length;
+      if (bytes > this.genesis.params.maxBlockBytes) fail(`txs exceed ${this.genesis.params.maxBlockBytes} bytes`);
       decoded.push(d);
     }
     if (txRootOf(decoded.map((d) => d.wire)) !== h.txRoot) fail('txRoot does not match the txs');
@@ -176,12 +189,24 @@ export class ChainService {
     if (result.stateRoot !== h.stateRoot) fail('stateRoot does not match execution');
     if (validatorsHash((result.nextAuthorities ?? this.authorities).map((a) => a.account)) !== h.nextValidatorsHash) fail('nextValidatorsHash does not match execution');
     const e: Executed = { block: { header: h, txs: decoded.map((d) => d.tx) }, hash, decoded, result };
-    this.executed.set(hash, e);
+    this.remember(e);
     return e;
   }
 
+  /** Executed blocks for head + 1, bounded: a faulty authority cannot make this grow. */
+  private remember(e: Executed): void {
+    if (this.executed.size >= 16) this.executed.delete(this.executed.keys().next().value as string);
+    this.executed.set(e.hash, e);
+  }
+
   /** Checks a commit certificate for the block at head + 1 against the current authority set. */
-  checkCommit(hash: string, commit: Commit): void {
+  checkCommit(hash: string, raw: Commit): void {
+    let commit: Commit;
+    try {
+      commit = parseCommit(raw);
+    } catch (err) {
+      throw new InvalidBlockError(`commit for block ${this.headInfo.height + 1}: ${(err as Error).message}`);
+    }
     const why = verifyCommit(this.genesis.chainId, this.headInfo.height + 1, hash, commit, this.authorities.map((a) => a.account));
     if (why) throw new InvalidBlockError(`commit for block ${this.headInfo.height + 1}: ${why}`);
   }
@@ -192,7 +217,7 @@ export class ChainService {
       throw new InvalidBlockError(`commit of block ${e.block.header.height} does not extend head ${this.headInfo.height}`);
     }
     await this.store.commitBlock({
-      block: e.block, hash: e.hash, commit, txHashes: e.decoded.map((d) => d.hash),
+      block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes: e.decoded.map((d) => d.hash),
       results: e.result.results, writes: e.result.writes, nextAuthorities: e.result.nextAuthorities,
     });
     this.state.apply(e.result.writes);
@@ -205,6 +230,12 @@ export class ChainService {
     this.committedTxs += e.decoded.length;
     this.committedUnverified += e.decoded.filter((d) => d.verified !== true).length;
     this.log.debug({ height: e.block.header.height, hash: e.hash, txs: e.decoded.length }, 'block committed');
-    for (const l of this.commitListeners) l(e, commit);
+    for (const l of this.commitListeners) {
+      try {
+        l(e, commit);
+      } catch (err) {
+        this.log.error({ err, height: e.block.header.height }, 'commit listener failed');
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
+import { proposerOf } from '../consensus/params.js';
 import { proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
@@ -37,6 +38,9 @@ export interface ConsensusHostDeps {
 }
 
 /** `resend` makes a re-broadcast differ in bytes from the first send (gossip dedups by content). */
+/** Proposals more rounds ahead of ours than this are ignored (round skipping brings us there first). */
+const MAX_ROUNDS_AHEAD = 16;
+
 type WireMessage = { kind: 'proposal'; proposal: Proposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
 
 /**
@@ -52,7 +56,9 @@ export class ConsensusHost {
   private draining = false;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private wakeTimer: NodeJS.Timeout | null = null;
+  /** Batching window after the first ready tx, and the empty-block interval: independent timers. */
+  private txWakeTimer: NodeJS.Timeout | null = null;
+  private emptyWakeTimer: NodeJS.Timeout | null = null;
   private lastCommitAt = Date.now();
   /** Our signed proposal and votes at the current height, for re-broadcast. */
   private own: WireMessage[] = [];
@@ -96,12 +102,13 @@ export class ConsensusHost {
     if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.txWakeTimer) clearTimeout(this.txWakeTimer);
+    if (this.emptyWakeTimer) clearTimeout(this.emptyWakeTimer);
   }
 
   /** Resolves when every queued input has been processed (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.draining || this.inputs.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (!this.stopped && (this.draining || this.inputs.length > 0)) await new Promise((r) => setTimeout(r, 5));
   }
 
   private startNextHeight(): Action[] {
@@ -141,17 +148,22 @@ export class ConsensusHost {
   }
 
   private scheduleWake(delayMs: number, empty = false): void {
-    if (this.wakeTimer || this.stopped) return;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
+    if (this.stopped || (empty ? this.emptyWakeTimer : this.txWakeTimer)) return;
+    const t = setTimeout(() => {
+      if (empty) this.emptyWakeTimer = null;
+      else this.txWakeTimer = null;
       if (empty || this.deps.mempool.readyCount > 0) this.enqueue(() => this.engine.onTxsAvailable());
     }, delayMs);
+    if (empty) this.emptyWakeTimer = t;
+    else this.txWakeTimer = t;
   }
 
-  private enqueue(input: () => Action[] | Promise<Action[]>): void {
-    if (this.stopped) return;
+  /** Queues an input for the single writer; false once stopped. */
+  private enqueue(input: () => Action[] | Promise<Action[]>): boolean {
+    if (this.stopped) return false;
     this.inputs.push(input);
     if (!this.draining) void this.drain();
+    return true;
   }
 
   private async drain(): Promise<void> {
@@ -280,7 +292,7 @@ export class ConsensusHost {
    */
   applySynced(blocks: Array<{ block: Block; commit: Commit }>): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.enqueue(async () => {
+      const queued = this.enqueue(async () => {
         let applied = 0;
         try {
           for (const { block, commit } of blocks) {
@@ -299,6 +311,7 @@ export class ConsensusHost {
         }
         return applied > 0 ? this.startNextHeight() : [];
       });
+      if (!queued) reject(new Error('node is stopping'));
     });
   }
 
@@ -318,13 +331,12 @@ export class ConsensusHost {
     const chainId = this.deps.chain.genesis.chainId;
     const head = this.deps.chain.head.height;
     const set = new Set(this.deps.chain.currentAuthorities.map((a) => a.account));
-    const height = m.kind === 'vote' ? m.vote.height : m.proposal.height;
-    if (height > head + 1) this.deps.onBehind?.();
     if (m.kind === 'vote') {
       const v = m.vote;
       if (v.height <= head) return 'ignore';
       if (!set.has(v.validator)) return v.height === head + 1 ? 'reject' : 'ignore';
       if (!verifyVote(chainId, v)) return 'reject';
+      if (v.height > head + 1) this.deps.onBehind?.(); // an authority is ahead of us: sync
       this.enqueue(() => this.engine.onVote(v));
       return 'accept';
     }
@@ -332,6 +344,14 @@ export class ConsensusHost {
     if (p.height <= head) return 'ignore';
     if (!set.has(p.proposer)) return p.height === head + 1 ? 'reject' : 'ignore';
     if (!verifyProposal(chainId, p)) return 'reject';
+    // Only the round's proposer may propose, within a sane round window: checked before
+    // any block work, so an authority cannot make every node execute blocks at will.
+    if (p.height === head + 1) {
+      const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
+      if (proposerOf(validators, p.height, p.round) !== p.proposer) return 'reject';
+      if (p.round > this.engine.status().round + MAX_ROUNDS_AHEAD) return 'ignore';
+    }
+    if (p.height > head + 1) this.deps.onBehind?.();
     this.enqueue(() => {
       if (p.height !== this.deps.chain.head.height + 1) return this.engine.onProposal(p, false);
       this.proposals.set(p.blockHash, p);

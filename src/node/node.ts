@@ -92,7 +92,6 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     closers.push(() => pool.close());
     const admission = new TxAdmission(chain, mempool, machine, decode, pool);
     const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admitAsync(raw), logger: log });
-    closers.push(() => txGossip.stop());
     const host = new ConsensusHost(
       {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
@@ -107,11 +106,12 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     });
     await network.start();
     closers.push(() => network.stop());
+    closers.push(() => txGossip.stop()); // closers run in reverse: the last batch leaves before the network stops
 
     const org = getNodes(chain.stateReader).find((n) => n.nodeId === nodeKey.peerId)?.org
       ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
     const api = new NodeApiImpl({
-      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx) => txGossip.publish(tx),
+      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx, bytes) => txGossip.publish(tx, bytes),
       syncing: () => sync.syncing, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
     });
     const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network, org })];

@@ -75,11 +75,19 @@ export class Signer {
     for (const slot of slotPaths(path)) {
       if (!existsSync(slot)) continue;
       try {
-        const o = JSON.parse(readFileSync(slot, 'utf8')) as { seq: number; rec: SignRecord; sum: string };
+        const text = readFileSync(slot, 'utf8');
+        if (text.length === 0) continue; // created, never written: nothing signed yet
+        const o = JSON.parse(text) as { seq?: number; rec?: SignRecord; sum?: string } & Partial<SignRecord>;
+        // The single-file format of earlier versions: the record itself, no checksum.
+        if (o.seq === undefined && o.height !== undefined) {
+          const legacy = o as SignRecord;
+          if (!best) best = { rec: legacy, seq: 0 };
+          continue;
+        }
         if (sha256Hex(o.seq + JSON.stringify(o.rec)) !== o.sum) throw new Error('checksum mismatch');
-        const r = o.rec;
+        const r = o.rec!;
         if (!Number.isSafeInteger(r.height) || !Number.isSafeInteger(r.round) || !Number.isSafeInteger(r.step)) throw new Error('bad fields');
-        if (!best || o.seq > best.seq) best = { rec: r, seq: o.seq };
+        if (!best || o.seq! > best.seq) best = { rec: r, seq: o.seq! };
       } catch {
         unreadable++;
       }

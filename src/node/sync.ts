@@ -119,7 +119,12 @@ export class BlockSync {
         try {
           const t0 = Date.now();
           const blocks = parseBlocksResponse(decodeJson(await this.deps.network.request(peer, 'blocks', encodeJson({ from: head + 1, count }), 15_000)));
-          if (blocks.length === 0) continue;
+          if (blocks.length === 0) {
+            // It claimed a higher height but cannot serve the next block: forget the claim.
+            this.peerHeights.set(peer, head);
+            this.deps.network.penalize(peer, `claimed height ${peerHeight} but served no block ${head + 1}`);
+            continue;
+          }
           const applied = await this.deps.apply(blocks);
           if (applied > 0) {
             progressed = true;

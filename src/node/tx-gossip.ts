@@ -6,11 +6,13 @@ import { AppError, ParamError } from '../util/errors.js';
 export interface TxGossipOptions {
   /** Flush a batch this long after its first tx. */
   flushMs: number;
-  /** Flush at once when a batch holds this many txs. */
+  /** Flush at once when a batch holds this many txs... */
   maxBatch: number;
+  /** ...or this many bytes (well under the p2p message cap). */
+  maxBatchBytes: number;
 }
 
-export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatch: 500 };
+export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatch: 500, maxBatchBytes: 1024 * 1024 };
 
 /**
  * Txs travel between nodes in batches, one gossip message per batch: a gossipsub
@@ -19,6 +21,7 @@ export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatc
  */
 export class TxGossip {
   private batch: Tx[] = [];
+  private batchBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
@@ -31,9 +34,10 @@ export class TxGossip {
   }
 
   /** Queues an admitted tx for the next batch. */
-  publish(tx: Tx): void {
+  publish(tx: Tx, bytes = JSON.stringify(tx).length): void {
     this.batch.push(tx);
-    if (this.batch.length >= this.opts.maxBatch) this.flush();
+    this.batchBytes += bytes;
+    if (this.batch.length >= this.opts.maxBatch || this.batchBytes >= this.opts.maxBatchBytes) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushMs);
   }
 
@@ -43,6 +47,7 @@ export class TxGossip {
     if (this.batch.length === 0) return;
     const txs = this.batch;
     this.batch = [];
+    this.batchBytes = 0;
     this.deps.network.publish('tx', Buffer.from(JSON.stringify({ txs })));
   }
 

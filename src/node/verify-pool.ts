@@ -16,7 +16,7 @@ interface Pending {
  */
 export class VerifyPool {
   private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, Pending[]>();
+  private readonly waiting = new Map<number, { worker: Worker; batch: Pending[] }>();
   private queue: Pending[] = [];
   private nextId = 1;
   private scheduled = false;
@@ -28,25 +28,30 @@ export class VerifyPool {
       const w = new Worker(new URL('./verify-worker.js', import.meta.url));
       w.unref();
       w.on('message', (m: { id: number; results: Uint8Array }) => {
-        const batch = this.waiting.get(m.id);
-        if (!batch) return;
+        const job = this.waiting.get(m.id);
+        if (!job) return;
         this.waiting.delete(m.id);
-        batch.forEach((p, j) => p.resolve(m.results[j] === 1));
+        job.batch.forEach((p, j) => p.resolve(m.results[j] === 1));
       });
-      w.on('error', () => {
-        // A crashed worker: verify its outstanding jobs inline rather than lose them.
-        for (const [id, batch] of this.waiting) {
+      // A worker that dies: take it out of rotation and verify its jobs inline rather than lose them.
+      const lost = (): void => {
+        const i = this.workers.indexOf(w);
+        if (i >= 0) this.workers.splice(i, 1);
+        for (const [id, job] of this.waiting) {
+          if (job.worker !== w) continue;
           this.waiting.delete(id);
-          for (const p of batch) p.resolve(verifyInline(p.item));
+          for (const p of job.batch) p.resolve(verifyInline(p.item));
         }
-      });
+      };
+      w.on('error', lost);
+      w.on('exit', lost);
       this.workers.push(w);
     }
   }
 
   /** Verifies a decoded tx's signature over its hash. */
   verifyTx(d: DecodedTx): Promise<boolean> {
-    if (this.size === 0 || this.closed) return Promise.resolve(verifyTxSig(d));
+    if (this.workers.length === 0 || this.closed) return Promise.resolve(verifyTxSig(d));
     return new Promise((resolve) => {
       this.queue.push({ item: [d.tx.from, d.hash, d.tx.sig], resolve });
       if (!this.scheduled) {
@@ -61,21 +66,27 @@ export class VerifyPool {
     const all = this.queue;
     this.queue = [];
     if (all.length === 0) return;
+    if (this.workers.length === 0) {
+      for (const p of all) p.resolve(verifyInline(p.item));
+      return;
+    }
     const per = Math.ceil(all.length / this.workers.length);
     for (let i = 0; i < all.length; i += per) {
       const batch = all.slice(i, i + per);
       const id = this.nextId++;
-      this.waiting.set(id, batch);
+      const worker = this.workers[this.rr++ % this.workers.length]!;
+      this.waiting.set(id, { worker, batch });
       const job: VerifyJob = { id, items: batch.map((p) => p.item) };
-      this.workers[this.rr++ % this.workers.length]!.postMessage(job);
+      worker.postMessage(job);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.flush();
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    for (const batch of this.waiting.values()) for (const p of batch) p.resolve(verifyInline(p.item));
+    const workers = [...this.workers];
+    await Promise.all(workers.map((w) => w.terminate()));
+    for (const job of this.waiting.values()) for (const p of job.batch) p.resolve(verifyInline(p.item));
     this.waiting.clear();
   }
 }

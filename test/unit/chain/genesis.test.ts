@@ -46,7 +46,7 @@ describe('validateGenesis', () => {
     expect(validateGenesis(raw()).params).toEqual(DEFAULT_PARAMS);
   });
   it('DEFAULT_PARAMS', () => {
-    expect(DEFAULT_PARAMS).toEqual({ maxBlockTxs: 5000, maxTxBytes: 65536, timeoutProposeMs: 3000, timeoutDeltaMs: 500, emptyBlockIntervalMs: 0 });
+    expect(DEFAULT_PARAMS).toEqual({ maxBlockTxs: 5000, maxTxBytes: 65536, maxBlockBytes: 3 * 1024 * 1024, timeoutProposeMs: 3000, timeoutDeltaMs: 500, emptyBlockIntervalMs: 0 });
   });
   it('not an object', () => {
     expect(() => validateGenesis([])).toThrow(/genesis\.\(root\): must be an object/);

@@ -94,3 +94,20 @@ describe('ChainService block validation', () => {
     expect(() => env.chain.checkCommit('33'.repeat(32), { height: 1, round: 0, blockHash: '33'.repeat(32), signatures: [] })).toThrow(/0 of 1 precommits/);
   });
 });
+
+describe('ChainService block byte bound', () => {
+  it('a built block stops at maxBlockBytes of tx bytes; the rest stays pending', async () => {
+    const env = await setup();
+    // Genesis here uses the default 3 MiB bound; shrink it for the test.
+    (env.genesis.params as { maxBlockBytes: number }).maxBlockBytes = 65_536;
+    for (let n = 0; n < 200; n++) {
+      env.admission.admit(signTx({ chainId: 'cs-test', type: 'member.register', from: admin.account, nonce: n, payload: { account: generateKeyPair().account, role: 'clinician', name: 'n'.repeat(100) } }, admin.secretKey));
+    }
+    const e = env.chain.buildBlock(authority.account, Date.now());
+    const bytes = e.decoded.reduce((s, d) => s + d.wire.length, 0);
+    expect(bytes).toBeLessThanOrEqual(65_536);
+    expect(e.block.txs.length).toBeGreaterThan(50);
+    expect(e.block.txs.length).toBeLessThan(200);
+    expect(env.mempool.size).toBe(200);
+  });
+});

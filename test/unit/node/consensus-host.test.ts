@@ -243,7 +243,7 @@ describe('ConsensusHost: proposals drive prevotes', () => {
     const { host: h, net } = host(env, { self });
     h.start();
     const { block, hash } = await peerBlock(env, wrong);
-    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(wrong, 1, block, hash) }), 'peer-p')).toBe('accept');
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(wrong, 1, block, hash) }), 'peer-p')).toBe('reject'); // an authentic proposal from the wrong proposer is misbehaviour: refused before any block work
     await h.idle();
     expect(net.messages('consensus').filter((m) => m.kind === 'vote' && m.vote.blockHash === hash)).toEqual([]);
     expect(env.chain.head.height).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DoubleSignError, Signer } from '../../../src/node/signer.js';
@@ -42,5 +42,32 @@ describe('Signer (double-sign guard)', () => {
     expect(again.lockAt(10)).toBeNull();
     await again.sign(10, 0, 'prevote', 'bb', bytes('N'));
     expect(again.lockAt(10)).toBeNull();
+  });
+
+  it('starts when its slot files exist but are empty (an authority that never signed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-signer-'));
+    const path = join(dir, 'signer.json');
+    new Signer(path, kp.secretKey, kp.account).close();
+    const again = new Signer(path, kp.secretKey, kp.account);
+    expect(again.lastSigned()).toBeNull();
+    await again.sign(1, 0, 'prevote', 'aa', bytes('Z'));
+    again.close();
+  });
+
+  it('reads the single-record format of earlier versions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-signer-'));
+    const path = join(dir, 'signer.json');
+    writeFileSync(path, JSON.stringify({ height: 4, round: 1, step: 3, blockHash: 'ee', bytesHash: 'x', sig: 'y' }));
+    const s = new Signer(path, kp.secretKey, kp.account);
+    expect(s.lastSigned()).toMatchObject({ height: 4, round: 1, step: 3 });
+    await expect(s.sign(4, 1, 'precommit', 'ff', bytes('Q'))).rejects.toThrow(DoubleSignError);
+    s.close();
+  });
+
+  it('refuses to start on a corrupt record rather than risk a double sign', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-signer-'));
+    const path = join(dir, 'signer.json');
+    writeFileSync(path, '{"seq":1,"rec":{"height":1},"sum":"bad"}');
+    expect(() => new Signer(path, kp.secretKey, kp.account)).toThrow(/refusing to sign/);
   });
 });
