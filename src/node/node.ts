@@ -77,7 +77,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const mempool = new Mempool(config.mempool);
     const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log });
 
-    const authorityKeyPath = config.authorityKey === null ? null : isAbsolute(config.authorityKey) ? config.authorityKey : join(paths.home, config.authorityKey);
+    const inHome = (f: string): string => (isAbsolute(f) ? f : join(paths.home, f));
+    const authorityKeyPath = config.authorityKey === null ? null : inHome(config.authorityKey);
     const authorityKey = authorityKeyPath && existsSync(authorityKeyPath) ? readKeyFile(authorityKeyPath) : null;
     const signer = authorityKey ? new Signer(paths.signerState, authorityKey.secretKey, authorityKey.account) : null;
     if (signer) closers.push(() => signer.close());
@@ -116,7 +117,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     });
     const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network, org })];
     const rpc = createRpcServer(
-      { host: config.rpc.host, port: config.rpc.port, tokens: config.rpc.tokens, tls: config.rpc.tls, bodyLimitBytes: config.rpc.bodyLimitBytes, maxBatch: config.rpc.maxBatch },
+      { host: config.rpc.host, port: config.rpc.port, tokens: config.rpc.tokens, tls: config.rpc.tls && { certFile: inHome(config.rpc.tls.certFile), keyFile: inHome(config.rpc.tls.keyFile) }, bodyLimitBytes: config.rpc.bodyLimitBytes, maxBatch: config.rpc.maxBatch },
       { methods, api, logger: log, version: VERSION },
     );
     const rpcAddress = await rpc.listen();

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createNetwork, hasChain, homePaths } from '../../node/home.js';
-import { isValidLogLevel } from '../../node/config.js';
+import { isValidLogLevel, loadConfigFile } from '../../node/config.js';
 import { startNode } from '../../node/node.js';
 import { createLogger } from '../../util/logger.js';
 import { hostPortFlag, parse, strFlag, UsageError } from '../args.js';
@@ -24,7 +24,9 @@ export async function start(argv: string[]): Promise<number> {
     process.stdout.write(`created a single-node dev chain (chain id medledger-dev, org dev) in ${home}\n  admin key:     ${p.adminKey}\n  authority key: ${p.authorityKey}\n`);
   }
 
-  const logger = createLogger({ level: logLevel && isValidLogLevel(logLevel) ? logLevel : undefined });
+  // --log-level wins over config.json's logLevel (flags override the config file).
+  const configured = loadConfigFile(homePaths(home).config).logLevel;
+  const logger = createLogger({ level: logLevel && isValidLogLevel(logLevel) ? logLevel : configured });
   const node = await startNode({ home, overrides: { rpc, p2p, peers, logLevel: logLevel as never }, logger });
   process.stdout.write(`medledger node running: chain ${node.chainId}, height ${node.height()}\n  RPC: http://${node.rpcAddress.host}:${node.rpcAddress.port}\n  P2P: ${node.p2pAddrs.join(', ')}\n`);
 
@@ -44,8 +46,9 @@ export async function start(argv: string[]): Promise<number> {
         done();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    // on, not once: a second signal (a supervisor signalling the whole process group) must not kill a clean stop.
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
   logger.flush();
   return 0;

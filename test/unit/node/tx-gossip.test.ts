@@ -15,7 +15,7 @@ async function setup(opts: { maxBatch?: number; flushMs?: number } = {}) {
   const env = await openChain();
   envs.push(env);
   const net = new FakeNetwork();
-  const gossip = new TxGossip({ flushMs: opts.flushMs ?? 20, maxBatch: opts.maxBatch ?? 4 }, { network: net, admit: (raw) => env.admission.admitAsync(raw), logger: silentLogger() });
+  const gossip = new TxGossip({ flushMs: opts.flushMs ?? 20, maxBatch: opts.maxBatch ?? 4, maxBatchBytes: 1024 * 1024 }, { network: net, admit: (raw) => env.admission.admitAsync(raw), logger: silentLogger() });
   const receive = (body: unknown) => net.deliver('tx', enc(body), 'peer-a');
   return { env, net, gossip, receive };
 }
