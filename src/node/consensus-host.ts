@@ -130,7 +130,11 @@ export class ConsensusHost {
         this.log.warn({ err: (err as Error).message }, 'stored lock proposal is unusable');
       }
     }
-    if (this.deps.mempool.readyCount > 0) actions.push(...this.engine.onTxsAvailable());
+    // Busy: start at once when a large batch is ready, else give arrivals the batching
+    // window, so per-block costs (signatures, fsyncs) are spread over more txs.
+    const ready = this.deps.mempool.readyCount;
+    if (ready >= this.deps.chain.genesis.params.maxBlockTxs / 4) actions.push(...this.engine.onTxsAvailable());
+    else if (ready > 0) this.scheduleWake(this.opts.blockWindowMs);
     else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
     return actions;
   }
