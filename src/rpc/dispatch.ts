@@ -50,8 +50,17 @@ export class Dispatcher {
       this.deps.metrics.observe('invalid', String(RpcCode.parseError), 0);
       return { status: 200, body: protocolErrorBody(RpcCode.parseError, `parse error: ${(err as Error).message}`) };
     }
+    const deadline = new Deadline(this.deps.callTimeoutMs, signal);
+    try {
+      return await this.dispatch(body, grant, deadline);
+    } finally {
+      deadline.done();
+    }
+  }
+
+  private async dispatch(body: unknown, grant: Grant, deadline: Deadline): Promise<DispatchOutcome> {
     if (!Array.isArray(body)) {
-      const one = await this.call(body, grant, signal);
+      const one = await this.call(body, grant, deadline);
       return one === undefined ? { status: 204 } : { status: 200, body: one };
     }
     if (body.length === 0 || body.length > this.deps.maxBatch) {
@@ -60,12 +69,12 @@ export class Dispatcher {
       return { status: 200, body: protocolErrorBody(RpcCode.invalidRequest, `invalid request: ${why}`) };
     }
     // Calls start in array order (each handler runs synchronously up to its first await).
-    const parts = (await Promise.all(body.map((req) => this.call(req, grant, signal)))).filter((p): p is string => p !== undefined);
+    const parts = (await Promise.all(body.map((req) => this.call(req, grant, deadline)))).filter((p): p is string => p !== undefined);
     return parts.length === 0 ? { status: 204 } : { status: 200, body: `[${parts.join(',')}]` };
   }
 
   /** One call; the serialized response, or undefined for a notification. */
-  private async call(req: unknown, grant: Grant, signal: AbortSignal): Promise<string | undefined> {
+  private async call(req: unknown, grant: Grant, deadline: Deadline): Promise<string | undefined> {
     const started = performance.now();
     let label = 'invalid';
     let id: Id = null;
@@ -83,7 +92,7 @@ export class Dispatcher {
       if (req.jsonrpc !== '2.0') throw invalidRequest('jsonrpc must be "2.0"');
       if (typeof req.method !== 'string') throw invalidRequest('method must be a string');
       notification = !hasId;
-      const result = await this.run(req.method, req, grant, signal, (name) => (label = name));
+      const result = await this.run(req.method, req, grant, deadline, (name) => (label = name));
       out = JSON.stringify({ jsonrpc: '2.0', result: result === undefined ? null : result, id });
       code = 'ok';
     } catch (err) {
@@ -97,7 +106,7 @@ export class Dispatcher {
     return notification ? undefined : out;
   }
 
-  private async run(name: string, req: Record<string, unknown>, grant: Grant, signal: AbortSignal, setLabel: (l: string) => void): Promise<unknown> {
+  private async run(name: string, req: Record<string, unknown>, grant: Grant, deadline: Deadline, setLabel: (l: string) => void): Promise<unknown> {
     const entry = this.deps.registry.get(name);
     if (!entry) {
       setLabel('unknown');
@@ -121,36 +130,45 @@ export class Dispatcher {
       const p = describeParamsErrors(entry.validate.errors ?? [], entry.method.params);
       throw new RpcProtocolError(RpcCode.invalidParams, `invalid params: ${p.message}`, { field: p.field });
     }
-    return withDeadline((ctxSignal) => {
-      const ctx: RpcContext = { token: grant.token, namespaces: grant.namespaces, signal: ctxSignal };
-      return entry.method.handler(params, ctx);
-    }, this.deps.callTimeoutMs, signal);
+    const ctx: RpcContext = { token: grant.token, namespaces: grant.namespaces, signal: deadline.signal };
+    return deadline.run(() => entry.method.handler(params, ctx));
   }
 }
 
 /**
- * Runs fn with a signal aborted when `ms` pass (AppError 'timeout') or `parent` aborts
- * (client gone, server closing). Settles as soon as the signal aborts, whether or not
- * fn honours it.
+ * One deadline for all calls of a request (a batch runs its calls concurrently): a
+ * signal aborted when `ms` pass (AppError 'timeout') or the parent aborts, and `run`,
+ * which settles as soon as it aborts whether or not the call honours the signal. One
+ * controller, timer and listener per HTTP request rather than per call.
  */
-export function withDeadline<R>(fn: (signal: AbortSignal) => Promise<R>, ms: number, parent: AbortSignal): Promise<R> {
-  const ac = new AbortController();
-  return new Promise<R>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onParent = (): void => ac.abort(parent.reason instanceof Error ? parent.reason : new CallAbortedError('request aborted'));
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
-    };
-    ac.signal.addEventListener('abort', () => { cleanup(); reject(ac.signal.reason); }, { once: true });
-    if (parent.aborted) return onParent();
-    parent.addEventListener('abort', onParent, { once: true });
-    timer = setTimeout(() => ac.abort(new AppError('timeout', `call timed out after ${ms} ms`)), ms);
-    Promise.resolve()
-      .then(() => fn(ac.signal))
-      .then(
-        (v) => { cleanup(); resolve(v); },
-        (e: unknown) => { cleanup(); reject(e); },
-      );
-  });
+export class Deadline {
+  private readonly ac = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly aborted: Promise<never>;
+  private readonly onParent: () => void;
+
+  constructor(ms: number, private readonly parent: AbortSignal) {
+    this.aborted = new Promise<never>((_, reject) => {
+      this.ac.signal.addEventListener('abort', () => reject(this.ac.signal.reason), { once: true });
+    });
+    this.aborted.catch(() => undefined);
+    this.onParent = () => this.ac.abort(parent.reason instanceof Error ? parent.reason : new CallAbortedError('request aborted'));
+    this.timer = setTimeout(() => this.ac.abort(new AppError('timeout', `call timed out after ${ms} ms`)), ms);
+    if (parent.aborted) this.onParent();
+    else parent.addEventListener('abort', this.onParent, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+
+  run<R>(fn: () => Promise<R>): Promise<R> {
+    if (this.ac.signal.aborted) return Promise.reject(this.ac.signal.reason);
+    return Promise.race([Promise.resolve().then(fn), this.aborted]);
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+    this.parent.removeEventListener('abort', this.onParent);
+  }
 }
