@@ -13,3 +13,13 @@ export class RequestError extends Error {
     this.name = 'RequestError';
   }
 }
+
+/** The message of a thrown value, for logs and error texts. */
+export function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The class name of a thrown Error (e.g. 'InvalidDataLengthError'), if it is one. */
+export function errName(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}

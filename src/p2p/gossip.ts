@@ -1,0 +1,164 @@
+/**
+ * Gossip on the chain's topics: publishing with size and subscriber checks, and async
+ * validation of received messages by the registered handlers, whose combined verdict is
+ * reported to gossipsub ('reject' also penalises the relaying peer).
+ */
+import { TopicValidatorResult, type GossipsubMessage, type Message } from '@libp2p/gossipsub';
+import type { Logger } from '../util/logger.js';
+import { errMessage } from './errors.js';
+import { TOPICS, topicName, type GossipHandler, type GossipVerdict, type Topic } from './interface.js';
+import type { GossipSubExt } from './libp2p-factory.js';
+import type { Membership } from './membership.js';
+
+/** A gossip handler slower than this counts as 'ignore' (gossipsub's mcache keeps ~5 s). */
+const GOSSIP_VALIDATION_TIMEOUT_MS = 4_000;
+/** Gossip validations in flight beyond this are ignored rather than queued without bound. */
+const MAX_INFLIGHT_VALIDATIONS = 2_048;
+
+const VERDICT_RESULT: Record<GossipVerdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject,
+};
+
+function isVerdict(v: unknown): v is GossipVerdict {
+  return v === 'accept' || v === 'ignore' || v === 'reject';
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Full gossipsub topic name -> topic, for every topic of `chainId`. */
+export function gossipTopics(chainId: string): Map<string, Topic> {
+  const out = new Map<string, Topic>();
+  for (const t of TOPICS) out.set(topicName(chainId, t), t);
+  return out;
+}
+
+export interface GossipOptions {
+  chainId: string;
+  maxBytes: number;
+  /** from gossipTopics(chainId) */
+  topicByName: ReadonlyMap<string, Topic>;
+}
+
+export interface GossipModules {
+  pubsub: GossipSubExt;
+  members: Membership;
+  log: Logger;
+  isRunning: () => boolean;
+  penalize: (peerId: string, reason: string) => void;
+}
+
+export class Gossip {
+  private readonly handlers = new Map<Topic, GossipHandler[]>();
+  private inflightValidations = 0;
+
+  constructor(private readonly opts: GossipOptions, private readonly m: GossipModules) {}
+
+  /** Subscribe to every topic (at start). */
+  subscribeAll(): void {
+    for (const name of this.opts.topicByName.keys()) this.m.pubsub.subscribe(name);
+  }
+
+  onGossip(topic: Topic, handler: GossipHandler): void {
+    const list = this.handlers.get(topic) ?? [];
+    list.push(handler);
+    this.handlers.set(topic, list);
+  }
+
+  publish(topic: Topic, data: Uint8Array): void {
+    const { log, pubsub } = this.m;
+    if (!this.m.isRunning()) {
+      log.debug({ topic }, 'publish while not running: dropped');
+      return;
+    }
+    if (data.length > this.opts.maxBytes) {
+      log.warn({ topic, bytes: data.length, max: this.opts.maxBytes }, 'gossip message over maxMessageBytes: dropped');
+      return;
+    }
+    const name = topicName(this.opts.chainId, topic);
+    try {
+      if (pubsub.getSubscribers(name).length === 0) {
+        log.debug({ topic }, 'no peers subscribed: gossip dropped');
+        return;
+      }
+      pubsub.publish(name, data).then(
+        (r) => log.debug({ topic, recipients: r.recipients.length }, 'gossip published'),
+        (err: unknown) => log.debug({ topic, err: errMessage(err) }, 'gossip publish failed'),
+      );
+    } catch (err) {
+      log.debug({ topic, err: errMessage(err) }, 'gossip publish failed');
+    }
+  }
+
+  /** Validate one received message and report the verdict to gossipsub. Never throws. */
+  async onMessage(m: GossipsubMessage): Promise<void> {
+    const source = m.propagationSource.toString();
+    let verdict: GossipVerdict;
+    try {
+      verdict = await this.validate(source, m.msg);
+    } catch (err) {
+      this.m.log.warn({ peer: source, err: errMessage(err) }, 'gossip validation failed');
+      verdict = 'ignore';
+    }
+    try {
+      this.m.pubsub.reportMessageValidationResult(m.msgId, source, VERDICT_RESULT[verdict]);
+    } catch (err) {
+      this.m.log.debug({ err: errMessage(err) }, 'reportMessageValidationResult failed');
+    }
+    if (verdict === 'reject') this.m.penalize(source, `gossip rejected on ${m.msg.topic}`);
+  }
+
+  private async validate(source: string, msg: Message): Promise<GossipVerdict> {
+    const { log } = this.m;
+    const topic = this.opts.topicByName.get(msg.topic);
+    if (topic === undefined || msg.type !== 'signed') return 'reject';
+    const author = msg.from.toString();
+    if (msg.data.length > this.opts.maxBytes) {
+      log.debug({ peer: source, author, bytes: msg.data.length }, 'oversized gossip message');
+      return 'reject';
+    }
+    // relayed from a member but written by a non-member (e.g. just removed): drop, blame nobody
+    if (!this.m.members.isAllowed(author)) return 'ignore';
+    const handlers = this.handlers.get(topic);
+    if (handlers === undefined || handlers.length === 0) return 'ignore';
+    if (this.inflightValidations >= MAX_INFLIGHT_VALIDATIONS) {
+      log.debug({ topic }, 'too many gossip validations in flight: ignored');
+      return 'ignore';
+    }
+    this.inflightValidations++;
+    try {
+      const settled = await withTimeout(
+        Promise.allSettled(handlers.map(async (h) => h(msg.data, author))),
+        GOSSIP_VALIDATION_TIMEOUT_MS,
+      );
+      if (settled === 'timeout') {
+        log.warn({ topic, author }, 'gossip handler timed out: message ignored');
+        return 'ignore';
+      }
+      let verdict: GossipVerdict = 'accept';
+      for (const r of settled) {
+        let v: GossipVerdict;
+        if (r.status === 'rejected') {
+          log.warn({ topic, author, err: errMessage(r.reason) }, 'gossip handler threw: message ignored');
+          v = 'ignore';
+        } else {
+          v = isVerdict(r.value) ? r.value : 'ignore';
+        }
+        if (v === 'reject') return 'reject';
+        if (v === 'ignore') verdict = 'ignore';
+      }
+      return verdict;
+    } finally {
+      this.inflightValidations--;
+    }
+  }
+}
