@@ -32,6 +32,8 @@ export class Mempool {
   /** Ready txs in arrival order (Map keeps insertion order, delete is O(1)). */
   private readonly ready = new Map<string, DecodedTx>();
   private readonly listeners: Array<() => void> = [];
+  /** Arrival time of txs waiting behind a nonce gap (not ready), for expiry. */
+  private readonly waitingSince = new Map<string, number>();
 
   constructor(private readonly opts: MempoolOptions = DEFAULT_MEMPOOL_OPTIONS) {}
 
@@ -74,7 +76,7 @@ export class Mempool {
   }
 
   /** Admits a verified tx. `committedNonce` is the sender's next nonce in committed state. */
-  add(d: DecodedTx, committedNonce: number): void {
+  add(d: DecodedTx, committedNonce: number, now = Date.now()): void {
     if (this.byHash.has(d.hash)) throw new AppError('duplicate', `tx ${d.hash} is already pending`, { hash: d.hash });
     const { from, nonce } = d.tx;
     let q = this.senders.get(from);
@@ -94,6 +96,22 @@ export class Mempool {
     q.txs.set(nonce, d);
     this.byHash.set(d.hash, d);
     if (nonce === q.next) this.promote(q);
+    else this.waitingSince.set(d.hash, now);
+  }
+
+  /**
+   * Drops txs that waited longer than `maxAgeMs` for their nonce gap to fill (and the
+   * sender's txs after them): a gap that never fills must not hold mempool space forever.
+   */
+  expireWaiting(now: number, maxAgeMs: number): number {
+    let dropped = 0;
+    for (const [hash, since] of [...this.waitingSince]) {
+      if (now - since <= maxAgeMs || !this.byHash.has(hash)) continue;
+      const before = this.byHash.size;
+      this.drop(hash);
+      dropped += before - this.byHash.size;
+    }
+    return dropped;
   }
 
   /** Moves the run of consecutive nonces starting at q.next into the ready queue. */
@@ -101,6 +119,7 @@ export class Mempool {
     let made = false;
     for (let d = q.txs.get(q.next); d !== undefined; d = q.txs.get(q.next)) {
       this.ready.set(d.hash, d);
+      this.waitingSince.delete(d.hash);
       q.next++;
       made = true;
     }
@@ -115,6 +134,7 @@ export class Mempool {
         q.txs.delete(n);
         this.byHash.delete(d.hash);
         this.ready.delete(d.hash);
+        this.waitingSince.delete(d.hash);
       }
     }
     q.base = committedNonce;
@@ -155,6 +175,7 @@ export class Mempool {
         q.txs.delete(n);
         this.byHash.delete(t.hash);
         this.ready.delete(t.hash);
+        this.waitingSince.delete(t.hash);
       }
     }
     q.next = Math.min(q.next, d.tx.nonce);

@@ -54,6 +54,8 @@ export class ConsensusHost {
   private readonly now: () => number;
   private readonly inputs: Array<() => Action[] | Promise<Action[]>> = [];
   private draining = false;
+  /** The input being performed, awaited by stop(). */
+  private current: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Batching window after the first ready tx, and the empty-block interval: independent timers. */
@@ -97,13 +99,15 @@ export class ConsensusHost {
     if (this.own.length > 0) this.log.debug({ height: this.deps.chain.head.height + 1, messages: this.own.length }, 'height not progressing; re-broadcast own consensus messages');
   }
 
-  stop(): void {
+  /** Stops taking inputs and waits for the one in progress (a commit) to finish, so storage can close. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     if (this.txWakeTimer) clearTimeout(this.txWakeTimer);
     if (this.emptyWakeTimer) clearTimeout(this.emptyWakeTimer);
+    await this.current;
   }
 
   /** Resolves when every queued input has been processed (tests, shutdown). */
@@ -175,11 +179,14 @@ export class ConsensusHost {
     try {
       while (this.inputs.length > 0 && !this.stopped) {
         const input = this.inputs.shift()!;
-        try {
-          await this.perform(await input());
-        } catch (err) {
-          this.log.error({ err }, 'consensus input failed');
-        }
+        this.current = (async () => {
+          try {
+            await this.perform(await input());
+          } catch (err) {
+            this.log.error({ err }, 'consensus input failed');
+          }
+        })();
+        await this.current;
       }
     } finally {
       this.draining = false;

@@ -24,6 +24,9 @@ import { BlockSync, DEFAULT_SYNC_OPTIONS } from './sync.js';
 import { DEFAULT_TX_GOSSIP_OPTIONS, TxGossip } from './tx-gossip.js';
 import { extraMethods } from './methods.js';
 
+/** A tx waiting behind a nonce gap for longer than this is dropped. */
+const MEMPOOL_GAP_EXPIRY_MS = 10 * 60_000;
+
 export interface StartOptions {
   home: string;
   overrides?: { rpc?: { host: string; port: number }; p2p?: { host: string; port: number }; peers?: string[]; logLevel?: NodeConfig['logLevel'] };
@@ -103,6 +106,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const sync = new BlockSync(DEFAULT_SYNC_OPTIONS, { chain, store, network, apply: (blocks) => host.applySynced(blocks), logger: log });
     network.onGossip('consensus', (data, from) => host.handleGossip(data, from));
     chain.onCommit((e) => {
+      const expired = mempool.expireWaiting(Date.now(), MEMPOOL_GAP_EXPIRY_MS);
+      if (expired > 0) log.info({ expired }, 'dropped txs that waited too long for a nonce gap');
       if (e.result.writes.has('nodes')) network.setAllowedPeers(allowedPeers());
     });
     await network.start();

@@ -2,7 +2,7 @@ import type { Logger } from '../util/logger.js';
 import type { Network } from '../p2p/interface.js';
 import type { ChainStore } from '../storage/store.js';
 import { InvalidBlockError, type ChainService } from './chain-service.js';
-import { decodeJson, encodeJson, MAX_BLOCKS_PER_REQUEST, parseBlocksRequest, parseBlocksResponse, parseStatus, type SyncedBlock } from './sync-messages.js';
+import { decodeJson, encodeJson, MAX_BLOCKS_PER_REQUEST, parseBlocksRequest, parseBlocksResponse, parseStatus, SyncProtocolError, type SyncedBlock } from './sync-messages.js';
 
 export interface SyncOptions {
   /** How often peers are asked for their height. */
@@ -118,7 +118,7 @@ export class BlockSync {
         const count = Math.min(this.opts.batch, peerHeight - head);
         try {
           const t0 = Date.now();
-          const blocks = parseBlocksResponse(decodeJson(await this.deps.network.request(peer, 'blocks', encodeJson({ from: head + 1, count }), 15_000)));
+          const blocks = parseBlocksResponse(decodeJson(await this.deps.network.request(peer, 'blocks', encodeJson({ from: head + 1, count }), 15_000)), head + 1, count);
           if (blocks.length === 0) {
             // It claimed a higher height but cannot serve the next block: forget the claim.
             this.peerHeights.set(peer, head);
@@ -133,7 +133,7 @@ export class BlockSync {
           }
         } catch (err) {
           // A bad block or malformed response is the peer's fault; a timeout or closed stream may not be.
-          const faulty = err instanceof InvalidBlockError || err instanceof SyntaxError || /must be|blocks response/.test((err as Error).message);
+          const faulty = err instanceof InvalidBlockError || err instanceof SyncProtocolError;
           this.log.warn({ peer, err: (err as Error).message }, 'sync from peer failed');
           if (faulty) this.deps.network.penalize(peer, `bad sync response: ${(err as Error).message}`);
         }

@@ -30,7 +30,7 @@ export interface BlockCommit {
 }
 
 export class StoreError extends Error {
-  constructor(readonly code: 'locked' | 'corrupt' | 'io', message: string) {
+  constructor(readonly code: 'locked' | 'corrupt' | 'io' | 'exists', message: string) {
     super(message);
     this.name = 'StoreError';
   }
@@ -68,11 +68,7 @@ export class ChainStore {
   private async getJson<T>(key: string): Promise<T | undefined> {
     const v = await this.db.get(key);
     if (v === undefined) return undefined;
-    try {
-      return JSON.parse(v) as T;
-    } catch {
-      throw new StoreError('corrupt', `stored value at ${key} is not valid JSON`);
-    }
+    return parseStored<T>(key, v);
   }
 
   head(): Promise<Head | undefined> {
@@ -104,7 +100,7 @@ export class ChainStore {
   async loadState(): Promise<Map<string, StateValue>> {
     const state = new Map<string, StateValue>();
     for await (const [k, v] of this.db.iterator({ gte: K.STATE_PREFIX, lt: K.prefixEnd(K.STATE_PREFIX) })) {
-      state.set(k.slice(K.STATE_PREFIX.length), JSON.parse(v) as StateValue);
+      state.set(k.slice(K.STATE_PREFIX.length), parseStored<StateValue>(k, v));
     }
     return state;
   }
@@ -113,14 +109,14 @@ export class ChainStore {
   async validatorChanges(upTo: number): Promise<Array<{ height: number; authorities: Authority[] }>> {
     const out: Array<{ height: number; authorities: Authority[] }> = [];
     for await (const [k, v] of this.db.iterator({ gte: K.VALIDATOR_CHANGE_PREFIX, lte: K.validatorChangeKey(upTo) })) {
-      out.push({ height: parseInt(k.slice(K.VALIDATOR_CHANGE_PREFIX.length), 16), authorities: JSON.parse(v) as Authority[] });
+      out.push({ height: parseInt(k.slice(K.VALIDATOR_CHANGE_PREFIX.length), 16), authorities: parseStored<Authority[]>(k, v) });
     }
     return out;
   }
 
   /** Writes the genesis block and state. Refuses when a chain is already here. */
   async initGenesis(header: Header, hash: string, writes: StateWrites): Promise<void> {
-    if (await this.head()) throw new StoreError('io', 'a chain already exists in this data directory');
+    if (await this.head()) throw new StoreError('exists', 'a chain already exists in this data directory');
     const b = this.db.batch();
     b.put(K.blockKey(0), JSON.stringify({ hash, header, txs: [] }));
     b.put(K.commitKey(0), JSON.stringify({ height: 0, round: 0, blockHash: hash, signatures: [] }));
@@ -162,5 +158,13 @@ export class ChainStore {
 
   async get(key: string): Promise<string | undefined> {
     return this.db.get(key);
+  }
+}
+
+function parseStored<T>(key: string, v: string): T {
+  try {
+    return JSON.parse(v) as T;
+  } catch {
+    throw new StoreError('corrupt', `stored value at ${key} is not valid JSON`);
   }
 }

@@ -77,4 +77,18 @@ describe('Mempool', () => {
     expect(m.reap(10).map((d) => d.tx.nonce)).toEqual([0]);
     expect(m.pendingNonce(alice.account, 0)).toBe(1);
   });
+
+  it('expires txs that waited too long for a nonce gap, keeping ready ones', () => {
+    const m = new Mempool();
+    m.add(tx(alice, 0), 0, 1_000);
+    m.add(tx(alice, 2), 0, 1_000);
+    m.add(tx(alice, 3), 0, 1_000);
+    m.add(tx(bob, 5), 0, 50_000);
+    expect(m.expireWaiting(10_000, 60_000)).toBe(0);
+    expect(m.expireWaiting(70_000, 60_000)).toBe(2);
+    expect(m.size).toBe(2);
+    expect(m.reap(10).map((d) => d.tx.nonce)).toEqual([0]);
+    expect(m.expireWaiting(200_000, 60_000)).toBe(1);
+    expect(m.size).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@ import type { Commit } from '../../../src/chain/types.js';
 import { InvalidBlockError } from '../../../src/node/chain-service.js';
 import { ConsensusHost } from '../../../src/node/consensus-host.js';
 import { BlockSync, type SyncOptions } from '../../../src/node/sync.js';
-import { MAX_BLOCKS_PER_REQUEST, parseBlocksRequest, parseBlocksResponse, parseStatus, type SyncedBlock } from '../../../src/node/sync-messages.js';
+import { MAX_BLOCKS_PER_REQUEST, parseBlocksRequest, parseBlocksResponse, SyncProtocolError, parseStatus, type SyncedBlock } from '../../../src/node/sync-messages.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { certify, commitNext, dec, enc, FakeNetwork, fixedKey, openChain, registerPatient, removeTempDirs, waitFor, type ChainEnv } from './support.js';
 
@@ -35,17 +35,26 @@ describe('sync messages: bounds at the edge', () => {
 
   it('parseBlocksResponse: shape only, naming the bad entry', () => {
     const entry = { block: { header: { height: 1 }, txs: [] }, commit: { height: 1 } };
-    expect(parseBlocksResponse({ blocks: [] })).toEqual([]);
-    expect(parseBlocksResponse({ blocks: [entry] })).toHaveLength(1);
-    expect(() => parseBlocksResponse(null)).toThrow(/blocks response must be an object/);
-    expect(() => parseBlocksResponse([])).toThrow(/blocks response must be an object/);
-    expect(() => parseBlocksResponse({})).toThrow(/blocks list/);
-    expect(() => parseBlocksResponse({ blocks: {} })).toThrow(/blocks list/);
-    expect(() => parseBlocksResponse({ blocks: [entry, 1] })).toThrow(/blocks\[1\] must be an object/);
-    expect(() => parseBlocksResponse({ blocks: [{ ...entry, block: null }] })).toThrow(/blocks\[0\]\.block must be/);
-    expect(() => parseBlocksResponse({ blocks: [{ ...entry, block: { txs: [] } }] })).toThrow(/blocks\[0\]\.block\.header must be/);
-    expect(() => parseBlocksResponse({ blocks: [{ ...entry, block: { header: {}, txs: {} } }] })).toThrow(/blocks\[0\]\.block\.txs must be a list/);
-    expect(() => parseBlocksResponse({ blocks: [{ block: entry.block }] })).toThrow(/blocks\[0\]\.commit must be/);
+    const p = (raw: unknown) => parseBlocksResponse(raw, 1, 5);
+    expect(p({ blocks: [] })).toEqual([]);
+    expect(p({ blocks: [entry] })).toHaveLength(1);
+    expect(() => p(null)).toThrow(/blocks response must be an object/);
+    expect(() => p([])).toThrow(/blocks response must be an object/);
+    expect(() => p({})).toThrow(/blocks list/);
+    expect(() => p({ blocks: {} })).toThrow(/blocks list/);
+    expect(() => p({ blocks: [entry, 1] })).toThrow(/blocks\[1\] must be an object/);
+    expect(() => p({ blocks: [{ ...entry, block: null }] })).toThrow(/blocks\[0\]\.block must be/);
+    expect(() => p({ blocks: [{ ...entry, block: { txs: [] } }] })).toThrow(/blocks\[0\]\.block\.header must be/);
+    expect(() => p({ blocks: [{ ...entry, block: { header: { height: 1 }, txs: {} } }] })).toThrow(/blocks\[0\]\.block\.txs must be a list/);
+    expect(() => p({ blocks: [{ block: entry.block }] })).toThrow(/blocks\[0\]\.commit must be/);
+  });
+
+  it('parseBlocksResponse: no more blocks than asked, consecutive from the requested height', () => {
+    const at = (h: number) => ({ block: { header: { height: h }, txs: [] }, commit: {} });
+    expect(parseBlocksResponse({ blocks: [at(4), at(5)] }, 4, 2)).toHaveLength(2);
+    expect(() => parseBlocksResponse({ blocks: [at(4), at(5), at(6)] }, 4, 2)).toThrow(SyncProtocolError);
+    expect(() => parseBlocksResponse({ blocks: [at(5)] }, 4, 2)).toThrow(/expected 4/);
+    expect(() => parseBlocksResponse({ blocks: [at(4), at(4)] }, 4, 2)).toThrow(/expected 5/);
   });
 });
 
@@ -85,7 +94,10 @@ describe('BlockSync serving peers', () => {
   });
 
   it('blocks: from/count clipped at the head, each with its certificate', async () => {
-    const get = async (req: unknown) => parseBlocksResponse(dec(await sourceNet.serve('blocks', req)));
+    const get = async (req: unknown) => {
+      const r = req as { from?: unknown; count?: unknown };
+      return parseBlocksResponse(dec(await sourceNet.serve('blocks', req)), Number(r.from), Number(r.count));
+    };
     const all = await get({ from: 1, count: MAX_BLOCKS_PER_REQUEST });
     expect(all.map((b) => b.block.header.height)).toEqual([1, 2, 3, 4, 5]);
     for (const b of all) expect(b.commit.height).toBe(b.block.header.height);
@@ -102,13 +114,13 @@ describe('BlockSync serving peers', () => {
       await expect(sourceNet.serve('blocks', bad)).rejects.toThrow(/blocks request must be|must be an object/);
     }
     const h = sourceNet.requestHandlers.get('blocks')!;
-    await expect(h(Buffer.from('{not json'), 'peer-x')).rejects.toThrow(SyntaxError);
+    await expect(h(Buffer.from('{not json'), 'peer-x')).rejects.toThrow(SyncProtocolError);
   });
 
   it('blocks: a response stops at maxResponseBytes but always carries at least one block', async () => {
     const net = new FakeNetwork('tiny');
     const tiny = new BlockSync({ ...OPTS, maxResponseBytes: 10 }, { chain: source.chain, store: source.store, network: net, apply: async () => 0, logger: silentLogger() });
-    const blocks = parseBlocksResponse(dec(await net.serve('blocks', { from: 1, count: 5 })));
+    const blocks = parseBlocksResponse(dec(await net.serve('blocks', { from: 1, count: 5 })), 1, 5);
     expect(blocks.map((b) => b.block.header.height)).toEqual([1]);
     tiny.stop();
   });
@@ -133,7 +145,8 @@ function serveSource(tamper: (blocks: SyncedBlock[]) => unknown = (b) => ({ bloc
   return async (_peer, protocol, req) => {
     const res = await sourceNet.serve(protocol, dec(req));
     if (protocol !== 'blocks') return res;
-    return enc(tamper(parseBlocksResponse(dec(res))));
+    const r = dec(req) as { from: number; count: number };
+    return enc(tamper(parseBlocksResponse(dec(res), r.from, r.count)));
   };
 }
 
@@ -222,7 +235,7 @@ describe('BlockSync catching up', () => {
 describe('ConsensusHost.applySynced', () => {
   it('skips known blocks, stops at a gap, and refuses a forged certificate with InvalidBlockError', async () => {
     const t = await target(serveSource());
-    const blocks = parseBlocksResponse(dec(await sourceNet.serve('blocks', { from: 1, count: HEIGHT })));
+    const blocks = parseBlocksResponse(dec(await sourceNet.serve('blocks', { from: 1, count: HEIGHT })), 1, HEIGHT);
     expect(await t.host.applySynced(blocks.slice(2))).toBe(0); // gap: head is 0
     expect(await t.host.applySynced(blocks.slice(0, 2))).toBe(2);
     expect(await t.host.applySynced(blocks.slice(0, 3))).toBe(1); // 1 and 2 are known
