@@ -118,6 +118,9 @@ export class ConsensusHost {
   private startNextHeight(): Action[] {
     const height = this.deps.chain.head.height + 1;
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
+    // The empty-block interval counts from this height's start.
+    if (this.emptyWakeTimer) clearTimeout(this.emptyWakeTimer);
+    this.emptyWakeTimer = null;
     this.own = [];
     this.proposals = new Map();
     this.lastProgressAt = Date.now();
