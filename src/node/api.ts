@@ -124,7 +124,7 @@ export class NodeApiImpl implements NodeApi {
   }
 
   /** Authority nodes this node can reach (itself included when it is one). */
-  private quorumView(): { seen: number; need: number } {
+  quorumView(): { seen: number; need: number } {
     const auth = this.d.chain.currentAuthorities;
     const peers = new Set(this.d.network?.connectedPeers() ?? []);
     const self = this.d.network?.peerId;

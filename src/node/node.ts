@@ -21,6 +21,7 @@ import { homePaths, readGenesis } from './home.js';
 import { readKeyFile } from './keyfile.js';
 import { Signer } from './signer.js';
 import { BlockSync, DEFAULT_SYNC_OPTIONS } from './sync.js';
+import { HealthWatch } from './health-watch.js';
 import { DEFAULT_TX_GOSSIP_OPTIONS, TxGossip } from './tx-gossip.js';
 import { extraMethods } from './methods.js';
 
@@ -120,6 +121,15 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx, bytes) => txGossip.publish(tx, bytes),
       syncing: () => sync.syncing, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
     });
+    const watch = new HealthWatch({ intervalMs: 5_000, stallMs: 15_000, repeatMs: 60_000 }, () => {
+      const q = api.quorumView();
+      const st = host.status;
+      return {
+        height: chain.head.height, round: st.round, step: st.step, reachable: q.seen, quorum: q.need,
+        authorities: chain.currentAuthorities.length, pendingTxs: mempool.size,
+        lastBlockAgeMs: Date.now() - host.lastCommitTime, syncing: sync.syncing,
+      };
+    }, log);
     const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network, org })];
     const rpc = createRpcServer(
       { host: config.rpc.host, port: config.rpc.port, tokens: config.rpc.tokens, tls: config.rpc.tls && { certFile: inHome(config.rpc.tls.certFile), keyFile: inHome(config.rpc.tls.keyFile) }, bodyLimitBytes: config.rpc.bodyLimitBytes, maxBatch: config.rpc.maxBatch },
@@ -131,6 +141,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     closers.push(() => host.stop());
     sync.start();
     closers.push(() => sync.stop());
+    watch.start();
+    closers.push(() => watch.stop());
     log.info({ chainId: genesis.chainId, height: chain.head.height, rpc: rpcAddress, peerId: nodeKey.peerId, authority: signer?.account ?? null }, 'node started');
 
     return {
