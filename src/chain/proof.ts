@@ -1,4 +1,5 @@
-import { blockHash, precommitSignBytes, validatorsHash } from './block.js';
+import { commitProblem } from './commit.js';
+import { blockHash, validatorsHash } from './block.js';
 import { checkPublicKey, verify } from './ed25519.js';
 import { canonicalBytes } from './jcs.js';
 import { leafHash, rootFromPath } from './merkle.js';
@@ -123,17 +124,8 @@ function checkFinal(chainId: string, header: Header, commit: Commit, authorities
   const hash = blockHash(header);
   if (commit.blockHash !== hash) fail(`${where}header does not hash to ${where}commit.blockHash`);
   if (commit.height !== header.height) fail(`${where}commit.height ${commit.height} is not the block height ${header.height}`);
-  const members = new Set(authorities);
-  const seen = new Set<string>();
-  const bytes = precommitSignBytes(chainId, header.height, commit.round, hash);
-  for (const s of commit.signatures) {
-    if (!members.has(s.validator)) fail(`${where}commit: signer ${s.validator} is not an authority of block ${header.height}`);
-    if (seen.has(s.validator)) fail(`${where}commit: signer ${s.validator} appears twice`);
-    if (!verify(s.validator, bytes, s.sig)) fail(`${where}commit: bad precommit signature by ${s.validator}`);
-    seen.add(s.validator);
-  }
-  const need = Math.floor((2 * authorities.length) / 3) + 1;
-  if (seen.size < need) fail(`${where}commit: ${seen.size} of ${authorities.length} precommits, ${need} needed`);
+  const why = commitProblem(chainId, header.height, hash, commit, authorities);
+  if (why !== null) fail(`${where}commit: ${why}`);
 }
 
 function check(proof: unknown, genesis: Pick<Genesis, 'chainId' | 'authorities'>): { hash: string; height: number } {

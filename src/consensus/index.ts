@@ -30,7 +30,7 @@
  *                     startHeight(height + 1, nextValidators). The engine ignores this height
  *                     from now on.
  *   missingBlock      2f+1 precommits for a block we do not hold (or judged invalid): fetch
- *                     it with its certificate by sync, check it (checkCommit), apply, startHeight.
+ *                     it with its certificate by sync, check it (chain/commit.ts commitProblem), apply, startHeight.
  *   evidence          two conflicting signed votes of one validator; record / gossip them.
  *   validateProposal  a proposal buffered before its height started: validate its block now
  *                     and call onProposal(proposal, valid).
@@ -67,7 +67,7 @@ export { ConsensusEngine } from './engine.js';
 export { proposerOf, timeoutDelay } from './params.js';
 export { maxFaulty, quorumSize } from './round-state.js';
 export {
-  checkCommit, ConsensusMessageError, MAX_ROUND, proposalSignBytes, signProposal, signVote,
+  ConsensusMessageError, MAX_ROUND, proposalSignBytes, signProposal, signVote,
   validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
 } from './messages.js';
 export type {

@@ -9,7 +9,6 @@ import { sha256 } from '../chain/hash.js';
 import { canonicalBytes } from '../chain/jcs.js';
 import type { Commit } from '../chain/types.js';
 import { isHex } from '../util/hex.js';
-import { quorumSize } from './round-state.js';
 import type { Proposal, Vote } from './types.js';
 
 /** Rounds are int32 on the wire, as in CometBFT. */
@@ -55,32 +54,6 @@ export function signProposal(chainId: string, proposal: Omit<Proposal, 'sig'> & 
 
 export function verifyProposal(chainId: string, proposal: Proposal): boolean {
   return verify(proposal.proposer, proposalSignBytes(chainId, proposal), proposal.sig);
-}
-
-/**
- * Why `commit` does not finalise `blockHash` for the authority set `validators`, or null
- * when it does: at least floor(2n/3)+1 distinct authorities of the set, each with a valid
- * precommit signature for (height, round, blockHash). `verifySig` is injectable for tests.
- */
-export function checkCommit(
-  chainId: string,
-  commit: Commit,
-  blockHash: string,
-  validators: readonly string[],
-  verifySig: (account: string, message: Uint8Array, sig: string) => boolean = verify,
-): string | null {
-  if (commit.blockHash !== blockHash) return 'certificate is for another block';
-  const set = new Set(validators);
-  const seen = new Set<string>();
-  const bytes = precommitSignBytes(chainId, commit.height, commit.round, blockHash);
-  for (const s of commit.signatures) {
-    if (!set.has(s.validator)) return `signer ${s.validator} is not an authority of this height`;
-    if (seen.has(s.validator)) return `signer ${s.validator} appears twice`;
-    if (!verifySig(s.validator, bytes, s.sig)) return `bad precommit signature from ${s.validator}`;
-    seen.add(s.validator);
-  }
-  const q = quorumSize(validators.length);
-  return seen.size >= q ? null : `only ${seen.size} precommits, ${q} needed`;
 }
 
 /** A malformed consensus message; `field` names the offending field (e.g. `vote.round`). */

@@ -3,12 +3,11 @@
  * counts the Tendermint rules need. Pure bookkeeping, no I/O, no crypto.
  */
 import type { CommitSig } from '../chain/types.js';
+import { quorum } from '../chain/commit.js';
 import type { Vote, VoteType } from './types.js';
 
-/** 2f+1 for n authorities: floor(2n/3) + 1 (n = 1 gives 1). */
-export function quorumSize(n: number): number {
-  return Math.floor((2 * n) / 3) + 1;
-}
+/** 2f+1 for n authorities: the chain's quorum rule, floor(2n/3) + 1 (n = 1 gives 1). */
+export const quorumSize = quorum;
 
 /** f: how many Byzantine authorities n tolerates, floor((n-1)/3). */
 export function maxFaulty(n: number): number {

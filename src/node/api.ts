@@ -1,4 +1,5 @@
 import { txHash } from '../chain/tx.js';
+import { quorum } from '../chain/commit.js';
 import type { Authority, Commit, Receipt, Tx } from '../chain/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { getAccount } from '../chain/state/keys.js';
@@ -129,7 +130,7 @@ export class NodeApiImpl implements NodeApi {
     const peers = new Set(this.d.network?.connectedPeers() ?? []);
     const self = this.d.network?.peerId;
     const seen = auth.filter((a) => peers.has(a.nodeId) || a.nodeId === self).length;
-    return { seen, need: Math.floor((2 * auth.length) / 3) + 1 };
+    return { seen, need: quorum(auth.length) };
   }
 
   async health(): Promise<{ healthy: boolean; body: HealthBody }> {

@@ -9,7 +9,8 @@ import { getAuthorities } from '../chain/state/keys.js';
 import { MapState } from '../chain/state/overlay.js';
 import type { Mempool } from '../chain/mempool.js';
 import type { ChainStore, Head } from '../storage/store.js';
-import { parseCommit, parseHeader, verifyCommit } from './commit-verify.js';
+import { commitProblem } from '../chain/commit.js';
+import { parseCommit, parseHeader } from './commit-verify.js';
 
 export class InvalidBlockError extends Error {
   constructor(message: string) {
@@ -207,7 +208,7 @@ export class ChainService {
     } catch (err) {
       throw new InvalidBlockError(`commit for block ${this.headInfo.height + 1}: ${(err as Error).message}`);
     }
-    const why = verifyCommit(this.genesis.chainId, this.headInfo.height + 1, hash, commit, this.authorities.map((a) => a.account));
+    const why = commitProblem(this.genesis.chainId, this.headInfo.height + 1, hash, commit, this.authorities.map((a) => a.account));
     if (why) throw new InvalidBlockError(`commit for block ${this.headInfo.height + 1}: ${why}`);
   }
 

@@ -60,10 +60,8 @@ export function getTally(reader: StateReader, proposalId: string): Tally | undef
   return reader.get(tallyKey(proposalId)) as Tally | undefined;
 }
 
-/** BFT quorum of a set of n: floor(2n/3) + 1. */
-export function quorum(n: number): number {
-  return Math.floor((2 * n) / 3) + 1;
-}
+/** BFT quorum of a set of n: floor(2n/3) + 1 (chain/commit.ts). */
+export { quorum } from '../commit.js';
 
 /** What a handler or the executor writes through (TxEnv, Overlay). */
 export interface StateWriter {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkCommit, ConsensusEngine, proposerOf, timeoutDelay } from '../../../src/consensus/index.js';
+import { ConsensusEngine, proposerOf, timeoutDelay } from '../../../src/consensus/index.js';
+import { commitProblem } from '../../../src/chain/commit.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { blockAt, engineFor, one, only, signBack, TIMEOUTS, types } from './helpers.js';
 import { accounts, CHAIN_ID, fakeBlock, fakeVerify, proposal, vote } from './sim/fixtures.js';
@@ -43,7 +44,7 @@ describe('n = 1 (dev chain)', () => {
     const c = one(s4, 'commit');
     expect(c.block).toBe(block);
     expect(c.commit).toEqual({ height: 1, round: 0, blockHash: hash, signatures: [{ validator: a, sig: pc.sig }] });
-    expect(checkCommit(CHAIN_ID, c.commit, hash, [a!], fakeVerify)).toBeNull();
+    expect(commitProblem(CHAIN_ID, 1, hash, c.commit, [a!], fakeVerify)).toBeNull();
     expect(e.status()).toMatchObject({ height: 1, step: 'committed' });
     // Done with height 1: nothing more happens there.
     expect(e.onTimeout({ height: 1, round: 0, step: 'propose' })).toEqual([]);
@@ -339,7 +340,7 @@ describe('message intake', () => {
     expect(only(e.onVote(vote('prevote', 1, 0, null, V[3]!)), 'missingBlock')).toEqual([]);
     const c = one(e.onProposal(proposal(1, 0, B.block, B.hash, V[1]!), true), 'commit');
     expect(c.commit.signatures.map((s) => s.validator)).toEqual([V[1], V[2], V[3]]);
-    expect(checkCommit(CHAIN_ID, c.commit, B.hash, V, fakeVerify)).toBeNull();
+    expect(commitProblem(CHAIN_ID, 1, B.hash, c.commit, V, fakeVerify)).toBeNull();
   });
 
   it('an observer follows and commits without ever proposing or voting', () => {

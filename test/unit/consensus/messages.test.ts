@@ -1,9 +1,10 @@
+import { commitProblem } from '../../../src/chain/commit.js';
 import { describe, expect, it } from 'vitest';
 import { precommitSignBytes } from '../../../src/chain/block.js';
 import { sha256 } from '../../../src/chain/hash.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import {
-  checkCommit, ConsensusMessageError, proposalSignBytes, signProposal, signVote, validateProposalMessage,
+  ConsensusMessageError, proposalSignBytes, signProposal, signVote, validateProposalMessage,
   validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
 } from '../../../src/consensus/index.js';
 import type { Vote } from '../../../src/consensus/index.js';
@@ -46,14 +47,14 @@ describe('sign bytes and signatures', () => {
     expect(verifyProposal(chainId, { ...p, proposer: 'ab'.repeat(32) })).toBe(false);
   });
 
-  it('checkCommit accepts the vector certificate and names what is wrong otherwise', () => {
+  it('commitProblem accepts the vector certificate and names what is wrong otherwise', () => {
     const commit = { height, round, blockHash, signatures: [{ validator: account, sig: v.signature }] };
-    expect(checkCommit(chainId, commit, blockHash, [account])).toBeNull();
-    expect(checkCommit(chainId, commit, 'ab'.repeat(32), [account])).toMatch(/another block/);
-    expect(checkCommit(chainId, { ...commit, round: 1 }, blockHash, [account])).toMatch(/bad precommit signature/);
-    expect(checkCommit(chainId, commit, blockHash, [account, 'ab'.repeat(32)])).toMatch(/only 1 precommits, 2 needed/);
-    expect(checkCommit(chainId, { ...commit, signatures: [...commit.signatures, ...commit.signatures] }, blockHash, [account])).toMatch(/twice/);
-    expect(checkCommit(chainId, commit, blockHash, ['ab'.repeat(32)])).toMatch(/not an authority/);
+    expect(commitProblem(chainId, height, blockHash, commit, [account])).toBeNull();
+    expect(commitProblem(chainId, height, 'ab'.repeat(32), commit, [account])).toMatch(/another block/);
+    expect(commitProblem(chainId, height, blockHash, { ...commit, round: 1 }, [account])).toMatch(/bad precommit signature/);
+    expect(commitProblem(chainId, height, blockHash, commit, [account, 'ab'.repeat(32)])).toMatch(/1 of 2 precommits, 2 needed/);
+    expect(commitProblem(chainId, height, blockHash, { ...commit, signatures: [...commit.signatures, ...commit.signatures] }, [account])).toMatch(/twice/);
+    expect(commitProblem(chainId, height, blockHash, commit, ['ab'.repeat(32)])).toMatch(/not an authority/);
   });
 });
 

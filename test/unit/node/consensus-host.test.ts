@@ -5,7 +5,7 @@ import { txHash } from '../../../src/chain/tx.js';
 import type { Block } from '../../../src/chain/types.js';
 import { proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
 import type { Proposal, Vote } from '../../../src/consensus/index.js';
-import { verifyCommit } from '../../../src/node/commit-verify.js';
+import { commitProblem } from '../../../src/chain/commit.js';
 import { ConsensusHost, type ConsensusHostOptions } from '../../../src/node/consensus-host.js';
 import { Signer } from '../../../src/node/signer.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -264,7 +264,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     const stored = await env.store.getBlock(1);
     expect(stored!.txs.map((x) => txHash(x))).toEqual([txHash(t)]);
     const commit = await env.store.getCommit(1);
-    expect(verifyCommit(CHAIN_ID, 1, stored!.hash, commit!, [self.account])).toBeNull();
+    expect(commitProblem(CHAIN_ID, 1, stored!.hash, commit!, [self.account])).toBeNull();
     expect(env.mempool.size).toBe(0);
     expect((await env.store.getReceipts(1))![0]!.status).toBe('ok');
     const kinds = net.messages('consensus').map((m) => (m.kind === 'vote' ? m.vote.type : m.kind));

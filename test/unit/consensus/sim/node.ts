@@ -7,7 +7,8 @@
  */
 import { blockHash, ZERO_HASH } from '../../../../src/chain/block.js';
 import type { Block, Commit } from '../../../../src/chain/types.js';
-import { checkCommit, ConsensusEngine } from '../../../../src/consensus/index.js';
+import { ConsensusEngine } from '../../../../src/consensus/index.js';
+import { commitProblem } from '../../../../src/chain/commit.js';
 import type { Action, Proposal, RestoreState, Timeouts, Vote } from '../../../../src/consensus/index.js';
 import { CHAIN_ID, fakeBlock, headerHash, fakeVerify, signProposalFake, signVoteFake, verifyProposalFake, verifyVoteFake } from './fixtures.js';
 import type { Rng } from './prng.js';
@@ -256,7 +257,7 @@ export class SimNode {
       : e.block.header.height !== h ? 'block height mismatch'
       : blockHash(e.block.header) !== e.hash ? 'block hash mismatch'
       : e.block.header.prevHash !== this.headHash ? 'prevHash does not extend our chain'
-      : checkCommit(CHAIN_ID, e.commit, e.hash, this.world.validators, fakeVerify);
+      : commitProblem(CHAIN_ID, h, e.hash, e.commit, this.world.validators, fakeVerify);
     if (problem !== null) {
       if (via === 'consensus') this.world.violation(`node ${this.index}: engine committed a bad block/certificate at ${h}: ${problem}`);
       return false;
