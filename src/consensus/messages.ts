@@ -7,7 +7,6 @@ import { precommitSignBytes } from '../chain/block.js';
 import { sign, verify } from '../chain/ed25519.js';
 import { sha256 } from '../chain/hash.js';
 import { canonicalBytes } from '../chain/jcs.js';
-import type { Commit } from '../chain/types.js';
 import { isHex } from '../util/hex.js';
 import type { Proposal, Vote } from './types.js';
 
