@@ -74,7 +74,10 @@ export class ConsensusEngine {
     this.log.debug({ chainId: this.chainId, height, n: validators.length, restore }, 'consensus: start height');
     for (const m of this.buffer.take(height)) {
       if (m.kind === 'vote') this.handleVote(m.vote);
-      else this.emit({ type: 'validateProposal', proposal: m.proposal });
+      // Only proposals onProposal would accept are worth a block validation by the host.
+      else if (m.proposal.proposer === proposerOf(this.validators, height, m.proposal.round) && m.proposal.polRound >= -1 && m.proposal.polRound < m.proposal.round) {
+        this.emit({ type: 'validateProposal', proposal: m.proposal });
+      }
     }
     return this.flush();
   }

@@ -1,6 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
 import { proposerOf } from '../consensus/params.js';
+import { MAX_PROPOSALS_PER_ROUND } from '../consensus/proposals.js';
 import { proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
@@ -37,9 +38,11 @@ export interface ConsensusHostDeps {
   onBehind?: () => void;
 }
 
-/** `resend` makes a re-broadcast differ in bytes from the first send (gossip dedups by content). */
 /** Proposals more rounds ahead of ours than this are ignored (round skipping brings us there first). */
 const MAX_ROUNDS_AHEAD = 16;
+
+/** Fields of the consensus gossip envelope; `resend` makes a re-broadcast differ in bytes (gossip dedups by content). */
+const ENVELOPE_KEYS = new Set(['kind', 'vote', 'proposal', 'resend']);
 
 type WireMessage = { kind: 'proposal'; proposal: Proposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
 
@@ -66,6 +69,8 @@ export class ConsensusHost {
   private own: WireMessage[] = [];
   /** Proposals seen at the current height by block hash: the one we precommit is persisted as our lock. */
   private proposals = new Map<string, Proposal>();
+  /** Distinct proposed blocks per round at the current height, capped before any block work. */
+  private proposalsPerRound = new Map<number, Set<string>>();
   private lastProgressAt = Date.now();
   private resends = 0;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
@@ -123,6 +128,7 @@ export class ConsensusHost {
     this.emptyWakeTimer = null;
     this.own = [];
     this.proposals = new Map();
+    this.proposalsPerRound = new Map();
     this.lastProgressAt = Date.now();
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
     // After a restart while locked: hand the engine the locked proposal again, so it can
@@ -335,6 +341,7 @@ export class ConsensusHost {
     try {
       const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown; proposal?: unknown; vote?: unknown; resend?: unknown };
       if (raw.resend !== undefined && !Number.isSafeInteger(raw.resend)) throw new Error('resend must be an integer');
+      for (const k of Object.keys(raw)) if (!ENVELOPE_KEYS.has(k)) throw new Error(`unknown field "${k}"`);
       if (raw.kind === 'vote') m = { kind: 'vote', vote: validateVoteMessage(raw.vote) };
       else if (raw.kind === 'proposal') m = { kind: 'proposal', proposal: validateProposalMessage(raw.proposal) };
       else throw new Error('kind must be "vote" or "proposal"');
@@ -364,6 +371,12 @@ export class ConsensusHost {
       const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
       if (proposerOf(validators, p.height, p.round) !== p.proposer) return 'reject';
       if (p.round > this.engine.status().round + MAX_ROUNDS_AHEAD) return 'ignore';
+      // A proposer signing many blocks for one round is equivocating: the engine keeps at
+      // most MAX_PROPOSALS_PER_ROUND, so validating more would be wasted work.
+      const blocks = this.proposalsPerRound.get(p.round) ?? new Set<string>();
+      if (!blocks.has(p.blockHash) && blocks.size >= MAX_PROPOSALS_PER_ROUND) return 'ignore';
+      blocks.add(p.blockHash);
+      this.proposalsPerRound.set(p.round, blocks);
     }
     if (p.height > head + 1) this.deps.onBehind?.();
     this.enqueue(() => {

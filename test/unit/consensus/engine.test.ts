@@ -392,3 +392,18 @@ describe('construction and logging', () => {
     expect(e.status()).toMatchObject({ step: 'precommit', lockedRound: 0, lockedBlockHash: B.hash });
   });
 });
+
+describe('future-height proposals', () => {
+  it('are handed back for validation at startHeight only when they come from the round proposer', () => {
+    const V = ['a', 'b', 'c', 'd'].map((c) => c.repeat(64));
+    const e = new ConsensusEngine({ chainId: CHAIN_ID, self: V[0]!, timeouts: { proposeMs: 1000, prevoteMs: 1000, precommitMs: 1000, deltaMs: 0 } });
+    e.startHeight(1, V);
+    const block = { header: { height: 2 }, txs: [] } as never;
+    const right = { height: 2, round: 0, polRound: -1, block, blockHash: 'f'.repeat(64), proposer: proposerOf(V, 2, 0), sig: 's' };
+    const wrong = { ...right, blockHash: 'e'.repeat(64), proposer: V.find((v) => v !== proposerOf(V, 2, 0))! };
+    e.onProposal(right, false);
+    e.onProposal(wrong, false);
+    const out = e.startHeight(2, V);
+    expect(out.filter((a) => a.type === 'validateProposal').map((a) => (a as { proposal: { blockHash: string } }).proposal.blockHash)).toEqual(['f'.repeat(64)]);
+  });
+});

@@ -184,6 +184,26 @@ describe('ConsensusHost.handleGossip: hostile and malformed peer messages', () =
     expect(await observe(env, h, net)).toBe(before);
     expect(net.published).toHaveLength(0);
   });
+
+  it('an envelope with unknown fields is rejected (no padding past content dedup)', async () => {
+    const env = await chain(4);
+    const { host: h } = host(env, { self: env.authorities[0]! });
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { block, hash } = await peerBlock(env, proposer);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash), pad: 'x' }), 'peer-x')).toBe('reject');
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash), resend: 2 }), 'peer-x')).toBe('accept');
+  });
+
+  it('the round proposer signing many blocks for one round gets at most MAX_PROPOSALS_PER_ROUND validated; a resend of one of them still passes', async () => {
+    const env = await chain(4);
+    const { host: h } = host(env, { self: env.authorities[0]! });
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const peer = await chain(4);
+    const blocks = [0, 1, 2, 3].map((i) => peer.chain.buildBlock(proposer.account, Date.now() + i));
+    const verdicts = blocks.map((b) => h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, b.block, b.hash) }), 'peer-x'));
+    expect(verdicts).toEqual(['accept', 'accept', 'accept', 'ignore']);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, blocks[0]!.block, blocks[0]!.hash), resend: 1 }), 'peer-x')).toBe('accept');
+  });
 });
 
 function proposerIndex(env: ChainEnv, height: number, round: number): number {
