@@ -103,8 +103,13 @@ export class NodeApiImpl implements NodeApi {
     return new Promise<SendTxResult>((resolve, reject) => {
       const set = this.waiters.get(d.hash) ?? new Set<Waiter>();
       this.waiters.set(d.hash, set);
+      const onAbort = (): void => {
+        done();
+        reject(new AppError('timeout', 'request aborted', { hash: d.hash }));
+      };
       const done = (): void => {
         clearTimeout(timer);
+        opts.signal.removeEventListener('abort', onAbort);
         set.delete(w);
         if (set.size === 0) this.waiters.delete(d.hash);
       };
@@ -113,7 +118,7 @@ export class NodeApiImpl implements NodeApi {
         done();
         reject(new AppError('timeout', `tx not committed within ${(this.d.waitTimeoutMs ?? WAIT_TIMEOUT_MS) / 1000} s; it stays in the mempool`, { hash: d.hash }));
       }, this.d.waitTimeoutMs ?? WAIT_TIMEOUT_MS);
-      opts.signal.addEventListener('abort', () => { done(); reject(new AppError('timeout', 'request aborted', { hash: d.hash })); }, { once: true });
+      opts.signal.addEventListener('abort', onAbort, { once: true });
       set.add(w);
     });
   }

@@ -3,6 +3,7 @@
  * out. Envelope validation, batches, notifications, method lookup, namespace check,
  * params validation, per-call deadline, error mapping, metrics.
  */
+import { setMaxListeners } from 'node:events';
 import { AppError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { allows, type Grant } from './auth.js';
@@ -50,7 +51,7 @@ export class Dispatcher {
       this.deps.metrics.observe('invalid', String(RpcCode.parseError), 0);
       return { status: 200, body: protocolErrorBody(RpcCode.parseError, `parse error: ${(err as Error).message}`) };
     }
-    const deadline = new Deadline(this.deps.callTimeoutMs, signal);
+    const deadline = new Deadline(this.deps.callTimeoutMs, signal, this.deps.maxBatch);
     try {
       return await this.dispatch(body, grant, deadline);
     } finally {
@@ -147,7 +148,9 @@ export class Deadline {
   private readonly aborted: Promise<never>;
   private readonly onParent: () => void;
 
-  constructor(ms: number, private readonly parent: AbortSignal) {
+  constructor(ms: number, private readonly parent: AbortSignal, listeners = 100) {
+    // Every call of a batch may listen on this one signal (tx_send with wait does).
+    setMaxListeners(listeners + 10, this.ac.signal);
     this.aborted = new Promise<never>((_, reject) => {
       this.ac.signal.addEventListener('abort', () => reject(this.ac.signal.reason), { once: true });
     });

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 /**
  * The HTTP face of the RPC (SPEC §5): POST / (JSON-RPC 2.0), GET /health, GET /metrics.
  * Fastify is configured here only; JSON-RPC semantics live in dispatch.ts.
@@ -91,8 +90,6 @@ export function createRpcServer(options: Partial<RpcOptions>, deps: RpcServerDep
 
     f.post('/', async (req, reply) => {
       const ac = new AbortController();
-      // Every call of a batch listens on this signal (up to maxBatch at once).
-      setMaxListeners(opts.maxBatch + 10, ac.signal);
       inflight.add(ac);
       const onClose = (): void => {
         if (!reply.raw.writableFinished) ac.abort(new CallAbortedError('client disconnected'));

@@ -163,3 +163,27 @@ describe('TLS', () => {
     await expect(mk(join(dir, 'garbage.pem'), join(dir, 'garbage.pem')).listen()).rejects.toThrow(/TLS cert and key/);
   });
 });
+
+describe('a full batch whose calls all listen on the request signal', () => {
+  it('raises no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w.name); };
+    process.on('warning', onWarning);
+    try {
+      const listen = method('tx_listen', async (_p, ctx) => {
+        const noop = (): void => undefined;
+        ctx.signal.addEventListener('abort', noop);
+        await new Promise((r) => setTimeout(r, 5));
+        ctx.signal.removeEventListener('abort', noop);
+        return true;
+      });
+      const s = await start({}, { methods: [listen] });
+      const res = await s.post(Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tx_listen' })));
+      expect((res.json as unknown[]).length).toBe(100);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
