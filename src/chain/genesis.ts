@@ -2,7 +2,7 @@ import type { Authority, ChainParams, Genesis, GenesisOrg, Header } from './type
 import { checkPublicKey } from './ed25519.js';
 import { blockHash, txRootOf, validatorsHash, ZERO_HASH } from './block.js';
 import {
-  GENESIS_PREV_ROOT, Overlay, CHAIN_ID_RE, ORG_ID_RE, putAccount, putAuthorities, putNodes, putOrg, stateRootEncoded,
+  GENESIS_PREV_ROOT, Overlay, CHAIN_ID_RE, ORG_ID_RE, NODE_ID_PATTERN, NODE_ID_RE, PATTERN_PROBLEMS, putAccount, putAuthorities, putNodes, putOrg, stateRootEncoded,
   type StateWrites,
 } from './state/index.js';
 
@@ -118,8 +118,10 @@ export function validateGenesis(raw: unknown): Genesis {
     fresh(account, `${f}.account`);
     const org = str(a.org, `${f}.org`);
     if (!orgIds.has(org)) throw new GenesisError(`${f}.org`, `org ${org} is not in genesis.orgs`);
+    // The same peer-id rule as governance proposals, so every genesis node can later be named in one.
     const nodeId = str(a.nodeId, `${f}.nodeId`);
     if (nodeId.length === 0) throw new GenesisError(`${f}.nodeId`, 'must not be empty');
+    if (!NODE_ID_RE.test(nodeId)) throw new GenesisError(`${f}.nodeId`, PATTERN_PROBLEMS[NODE_ID_PATTERN]!);
     if (nodeIds.has(nodeId)) throw new GenesisError(`${f}.nodeId`, `node ${nodeId} runs another authority`);
     nodeIds.add(nodeId);
     return { account, org, nodeId };

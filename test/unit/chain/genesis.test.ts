@@ -86,6 +86,7 @@ describe('validateGenesis', () => {
     refused((g) => { g.authorities[1].org = 'east'; }, /genesis\.authorities\[1\]\.org: org east is not in genesis\.orgs/);
     refused((g) => { g.authorities[1].nodeId = ''; }, /genesis\.authorities\[1\]\.nodeId: must not be empty/);
     refused((g) => { g.authorities[1].nodeId = 7; }, /genesis\.authorities\[1\]\.nodeId: must be a string/);
+    refused((g) => { g.authorities[1].nodeId = 'node-1'; }, /genesis\.authorities\[1\]\.nodeId: must be a libp2p peer id/);
     refused((g) => { g.authorities[1].nodeId = peerId(0); }, /genesis\.authorities\[1\]\.nodeId: node .* runs another authority/);
     refused((g) => { g.authorities[1].power = 10; }, /genesis\.authorities\[1\]\.power: unknown field/);
   });

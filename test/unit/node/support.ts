@@ -13,6 +13,7 @@ import { DEFAULT_PARAMS, genesisBlock, genesisState, validateGenesis } from '../
 import { Mempool, DEFAULT_MEMPOOL_OPTIONS, type MempoolOptions } from '../../../src/chain/mempool.js';
 import { StateMachine, chainHandlers } from '../../../src/chain/state/index.js';
 import { signTx } from '../../../src/chain/tx.js';
+import { peerId } from '../chain/state/fixtures.js';
 import type { ChainParams, Commit, Genesis, Tx, TxBody } from '../../../src/chain/types.js';
 import { createTxDecoder } from '../../../src/chain/validate-tx.js';
 import { TxAdmission } from '../../../src/node/admission.js';
@@ -90,7 +91,7 @@ export function makeGenesis(opts: ChainOptions = {}): { genesis: Genesis; author
     chainId: CHAIN_ID,
     time: GENESIS_TIME,
     orgs: [{ org: 'north', name: 'North Hospital', admins: [ADMIN.account] }],
-    authorities: authorities.map((a, i) => ({ account: a.account, org: 'north', nodeId: `node-${i}` })),
+    authorities: authorities.map((a, i) => ({ account: a.account, org: 'north', nodeId: peerId(i) })),
     params: { ...DEFAULT_PARAMS, ...opts.params },
   });
   return { genesis, authorities };
