@@ -105,6 +105,13 @@ export function accountSplit(accounts: number): { staff: number; patients: numbe
   return { staff: accounts - patients, patients };
 }
 
+/** The fewest load accounts that leave one staff member for each of `orgs` orgs. */
+export function minAccounts(orgs: number): number {
+  let a = 2;
+  while (accountSplit(a).staff < orgs) a++;
+  return a;
+}
+
 /** How many of each type M txs get: ~80% access.log, ~15% record.anchor, the rest consent.grant. */
 export function typeCounts(txs: number): Record<LoadKind, number> {
   const access = Math.round(txs * 0.8);

@@ -1,5 +1,5 @@
 import { defaultAccounts, runBench, type BenchOptions } from '../../bench/run.js';
-import { accountSplit } from '../../bench/plan.js';
+import { minAccounts } from '../../bench/plan.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
 
 export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--seed S] [--keep]
@@ -32,9 +32,10 @@ export async function bench(argv: string[]): Promise<number> {
   const rate = values.rate === undefined ? null : intFlag(values.rate, 'rate', 0, 1, 1_000_000);
   const inflight = values.inflight === undefined && rate !== null ? null : intFlag(values.inflight, 'inflight', 2000, 1, 10_000_000);
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 32);
-  const accounts = intFlag(values.accounts, 'accounts', defaultAccounts(txs), 2, 100_000);
   // Every org (one per node, plus the one governance adds) needs a staff member.
-  if (accountSplit(accounts).staff < nodes + 1) throw new UsageError(`--accounts ${accounts} is too few for ${nodes} nodes: at least ${Math.ceil((nodes + 1) / 0.8) + 1} are needed`);
+  const least = minAccounts(nodes + 1);
+  const accounts = intFlag(values.accounts, 'accounts', Math.max(defaultAccounts(txs), least), 2, 100_000);
+  if (accounts < least) throw new UsageError(`--accounts ${accounts} is too few for ${nodes} nodes: at least ${least} are needed`);
   const o: BenchOptions = {
     nodes, txs, inflight, rate, accounts,
     out: strFlag(values.out, 'out') ?? './bench-out',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bench } from '../../../src/cli/commands/bench.js';
 import { UsageError } from '../../../src/cli/args.js';
 import { defaultAccounts } from '../../../src/bench/run.js';
+import { accountSplit, minAccounts } from '../../../src/bench/plan.js';
 
 describe('medledger bench flags', () => {
   it('refuses bad flags before starting anything', async () => {
@@ -9,8 +10,16 @@ describe('medledger bench flags', () => {
     await expect(bench(['--txs', 'many'])).rejects.toThrow(/--txs/);
     await expect(bench(['--batch', '101'])).rejects.toThrow(/--batch must be an integer from 1 to 100/);
     await expect(bench(['--accounts', '4'])).rejects.toThrow(/too few for 4 nodes/);
+    await expect(bench(['--accounts', '5'])).rejects.toThrow(/--accounts 5 is too few for 4 nodes: at least 6 are needed/);
     await expect(bench(['--rate', '0'])).rejects.toBeInstanceOf(UsageError);
     await expect(bench(['--bogus'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('the fewest accounts leave one staff member per org (nodes + 1 orgs)', () => {
+    expect(minAccounts(5)).toBe(6);
+    expect(minAccounts(17)).toBe(21);
+    expect(accountSplit(minAccounts(17)).staff).toBeGreaterThanOrEqual(17);
+    expect(accountSplit(minAccounts(17) - 1).staff).toBeLessThan(17);
   });
 
   it('default accounts: one per 50 txs, 16 to 256', () => {
