@@ -20,7 +20,7 @@ export interface NodeApiDeps {
   authority: string | null;
   org: string;
   /** Publishes an admitted tx to peers. */
-  gossipTx: (tx: Tx, bytes: number) => void;
+  gossipTx: (tx: Tx, wire: Buffer) => void;
   syncing: () => boolean;
   lastCommitTime: () => number;
   consensusRound: () => number;
@@ -98,7 +98,7 @@ export class NodeApiImpl implements NodeApi {
 
   async sendTx(raw: unknown, opts: { wait: boolean; signal: AbortSignal }): Promise<SendTxResult> {
     const d = await this.d.admission.admitAsync(raw);
-    this.d.gossipTx(d.tx, d.wire.length);
+    this.d.gossipTx(d.tx, d.wire);
     if (!opts.wait) return { hash: d.hash };
     return new Promise<SendTxResult>((resolve, reject) => {
       const set = this.waiters.get(d.hash) ?? new Set<Waiter>();

@@ -118,7 +118,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const org = getNodes(chain.stateReader).find((n) => n.nodeId === nodeKey.peerId)?.org
       ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
     const api = new NodeApiImpl({
-      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx, bytes) => txGossip.publish(tx, bytes),
+      chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx, wire) => txGossip.publish(tx, wire),
       syncing: () => sync.syncing, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
     });
     const watch = new HealthWatch({ intervalMs: 5_000, stallMs: 15_000, repeatMs: 60_000 }, () => {

@@ -37,7 +37,7 @@ export class BlockSync {
   ) {
     this.log = deps.logger.child({ module: 'sync' });
     deps.network.handle('status', async () => encodeJson({ height: deps.chain.head.height, hash: deps.chain.head.hash }));
-    deps.network.handle('blocks', async (req) => encodeJson({ blocks: await this.serve(parseBlocksRequest(decodeJson(req))) }));
+    deps.network.handle('blocks', async (req) => Buffer.from(`{"blocks":[${(await this.serve(parseBlocksRequest(decodeJson(req)))).join(',')}]}`));
     deps.network.onPeerChange((peer, connected) => {
       if (!connected) this.peerHeights.delete(peer);
       else this.poke();
@@ -75,17 +75,19 @@ export class BlockSync {
     if (!this.stopped) void this.poll();
   }
 
-  private async serve(req: { from: number; count: number }): Promise<SyncedBlock[]> {
-    const out: SyncedBlock[] = [];
+  /** The JSON of each block served (with its certificate), serialised once, at least one and within the byte budget. */
+  private async serve(req: { from: number; count: number }): Promise<string[]> {
+    const out: string[] = [];
     let bytes = 0;
     const last = Math.min(this.deps.chain.head.height, req.from + Math.min(req.count, MAX_BLOCKS_PER_REQUEST) - 1);
     for (let h = req.from; h <= last; h++) {
       const [b, c] = await Promise.all([this.deps.store.getBlock(h), this.deps.store.getCommit(h)]);
       if (!b || !c) break;
-      const entry = { block: { header: b.header, txs: b.txs }, commit: c };
-      bytes += JSON.stringify(entry).length;
+      const entry: SyncedBlock = { block: { header: b.header, txs: b.txs }, commit: c };
+      const json = JSON.stringify(entry);
+      bytes += Buffer.byteLength(json);
       if (out.length > 0 && bytes > this.opts.maxResponseBytes) break;
-      out.push(entry);
+      out.push(json);
     }
     return out;
   }

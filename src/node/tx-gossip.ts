@@ -1,4 +1,5 @@
 import type { Logger } from '../util/logger.js';
+import { canonicalBytes } from '../chain/jcs.js';
 import type { Tx } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { AppError, ParamError } from '../util/errors.js';
@@ -12,6 +13,10 @@ export interface TxGossipOptions {
   maxBatchBytes: number;
 }
 
+const OPEN = Buffer.from('{"txs":[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
+
 export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatch: 500, maxBatchBytes: 1024 * 1024 };
 
 /**
@@ -20,7 +25,8 @@ export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatc
  * framing, which per tx would cost several times the tx's own verification.
  */
 export class TxGossip {
-  private batch: Tx[] = [];
+  /** Wire JSON of each queued tx (already canonical JSON: it is not serialised again). */
+  private batch: Buffer[] = [];
   private batchBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
@@ -34,9 +40,9 @@ export class TxGossip {
   }
 
   /** Queues an admitted tx for the next batch. */
-  publish(tx: Tx, bytes = JSON.stringify(tx).length): void {
-    this.batch.push(tx);
-    this.batchBytes += bytes;
+  publish(tx: Tx, wire: Buffer = canonicalBytes(tx)): void {
+    this.batch.push(wire);
+    this.batchBytes += wire.length;
     if (this.batch.length >= this.opts.maxBatch || this.batchBytes >= this.opts.maxBatchBytes) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushMs);
   }
@@ -45,10 +51,13 @@ export class TxGossip {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.batch.length === 0) return;
-    const txs = this.batch;
+    const wires = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    this.deps.network.publish('tx', Buffer.from(JSON.stringify({ txs })));
+    const parts: Buffer[] = [OPEN];
+    wires.forEach((w, i) => parts.push(...(i > 0 ? [COMMA, w] : [w])));
+    parts.push(CLOSE);
+    this.deps.network.publish('tx', Buffer.concat(parts));
   }
 
   stop(): void {
