@@ -1,6 +1,6 @@
 /**
  * State keys owned by the records module (see chain/state/interface.ts for the owners
- * of every prefix), and the chain/state keys it reads.
+ * of every prefix). Accounts and orgs are read through chain/state's own readers.
  */
 
 /** Latest version of a record: RecordState. */
@@ -12,8 +12,3 @@ export const consentKey = (consentId: string): string => `cons/${consentId}`;
 /** Consent ids of a patient, oldest grant first (string[]). */
 export const patientConsentsKey = (patient: string): string => `pcons/${patient}`;
 
-/** Read only (owned by chain/state): AccountState. */
-export const accountKey = (account: string): string => `acct/${account}`;
-
-/** Read only (owned by chain/state): {org, name, admins}. */
-export const orgKey = (org: string): string => `org/${org}`;

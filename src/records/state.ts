@@ -1,5 +1,6 @@
-import type { AccountState, StateReader, StateValue } from '../chain/state/interface.js';
-import { accountKey, consentKey, orgKey, patientConsentsKey, recordKey } from './keys.js';
+import type { StateReader, StateValue } from '../chain/state/interface.js';
+import { consentKey, patientConsentsKey, recordKey } from './keys.js';
+import { getOrg } from '../chain/state/keys.js';
 import type { ConsentState, ConsentStatus, ConsentView, RecordState } from './types.js';
 
 /**
@@ -20,12 +21,11 @@ export function patientConsentIds(reader: StateReader, patient: string): readonl
   return (reader.get(patientConsentsKey(patient)) as string[] | undefined) ?? [];
 }
 
-export function getAccount(reader: StateReader, account: string): AccountState | undefined {
-  return reader.get(accountKey(account)) as AccountState | undefined;
-}
+/** Accounts are chain/state's: read them through its reader. */
+export { getAccount } from '../chain/state/keys.js';
 
 export function orgExists(reader: StateReader, org: string): boolean {
-  return reader.get(orgKey(org)) !== undefined;
+  return getOrg(reader, org) !== undefined;
 }
 
 /** SPEC §3: active while time < expiresAt and not revoked; revoked wins over expired. */
