@@ -34,10 +34,6 @@ export function rootFromLeafHashes(leaves: Buffer[]): Buffer {
   return rootOfLeaves(leaves, 0, leaves.length);
 }
 
-export function merkleRoot(items: Uint8Array[]): Buffer {
-  return rootFromLeafHashes(items.map(leafHash));
-}
-
 /** Audit path of leaf `index` (RFC 6962 §2.1.1), leaf side first. */
 export function auditPath(leaves: Buffer[], index: number): Buffer[] {
   if (index < 0 || index >= leaves.length) throw new RangeError('leaf index out of range');

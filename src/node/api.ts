@@ -1,10 +1,10 @@
 import { txHash } from '../chain/tx.js';
 import { quorum } from '../chain/commit.js';
-import type { Authority, Commit, Receipt, Tx } from '../chain/types.js';
+import type { Authority, Receipt, Tx } from '../chain/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { getAccount } from '../chain/state/keys.js';
 import type { AccountView, BlockView, HealthBody, NodeApi, NodeInfo, SendTxResult, TxView, ValidatorsView } from '../rpc/interface.js';
-import type { ChainStore, StoredBlock } from '../storage/store.js';
+import type { ChainStore } from '../storage/store.js';
 import { AppError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import type { ChainService } from './chain-service.js';
@@ -63,11 +63,7 @@ export class NodeApiImpl implements NodeApi {
   async getBlock(q: { height: number } | { hash: string }): Promise<BlockView> {
     const b = 'height' in q ? await this.d.store.getBlock(q.height) : await this.d.store.getBlockByHash(q.hash);
     if (!b) throw new AppError('not_found', 'height' in q ? `no block at height ${q.height}` : `no block with hash ${q.hash}`);
-    return { hash: b.hash, header: b.header, txs: b.txs.map((tx, i) => ({ hash: b.txHashes?.[i] ?? txHash(tx), tx })), commit: (await this.commitOf(b))! };
-  }
-
-  private async commitOf(b: StoredBlock): Promise<Commit | undefined> {
-    return this.d.store.getCommit(b.header.height);
+    return { hash: b.hash, header: b.header, txs: b.txs.map((tx, i) => ({ hash: b.txHashes?.[i] ?? txHash(tx), tx })), commit: (await this.d.store.getCommit(b.header.height))! };
   }
 
   async getTx(hash: string): Promise<TxView> {

@@ -135,7 +135,7 @@ export class ChainService {
   /**
    * Validates a block proposed for head + 1 (pure with respect to chain state: nothing
    * changes until commit). Every tx is shape-checked and its signature verified, except
-   * txs this node already verified into its mempool (same hash = same signed bytes).
+   * txs this node already verified into its mempool with the very same signature.
    */
   validateBlock(raw: Block, opts: ValidateOptions): Executed {
     const parent = this.headInfo;
@@ -161,7 +161,7 @@ export class ChainService {
     if (!this.authorities.some((a) => a.account === h.proposer)) fail('proposer is not an authority');
     if (opts.proposer !== null && h.proposer !== opts.proposer) fail(`proposer ${h.proposer} is not the round's proposer`);
     if (h.validatorsHash !== validatorsHash(this.authorities.map((a) => a.account))) fail('validatorsHash does not match the current authority set');
-    if (!Array.isArray(raw.txs) || raw.txs.length > this.genesis.params.maxBlockTxs) fail('too many txs');
+    if (raw.txs.length > this.genesis.params.maxBlockTxs) fail('too many txs');
     const decoded: DecodedTx[] = [];
     let bytes = 0;
     for (let i = 0; i < raw.txs.length; i++) {

@@ -1,7 +1,6 @@
 import type { RpcMethod } from '../rpc/interface.js';
 import type { ChainService } from './chain-service.js';
 import type { ChainStore } from '../storage/store.js';
-import type { NodeApiImpl } from './api.js';
 import type { Network } from '../p2p/interface.js';
 import { recordMethods } from '../records/index.js';
 import { IndexQueries } from '../storage/queries.js';
@@ -10,7 +9,6 @@ import { proofMethod } from './proof.js';
 export interface MethodDeps {
   chain: ChainService;
   store: ChainStore;
-  api: NodeApiImpl;
   network: Network;
   /** This node's org (node list, else its authority's org): the FHIR AuditEvent source site. */
   org: string;

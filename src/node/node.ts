@@ -4,7 +4,7 @@ import type { Logger } from '../util/logger.js';
 import { genesisBlock, genesisState } from '../chain/genesis.js';
 import { Mempool } from '../chain/mempool.js';
 import { StateMachine, chainHandlers } from '../chain/state/index.js';
-import { getAuthorities, getNodes } from '../chain/state/keys.js';
+import { getAuthorities, getNodes, NODES_KEY } from '../chain/state/keys.js';
 import { createTxDecoder } from '../chain/validate-tx.js';
 import { recordHandlers } from '../records/index.js';
 import { createNetwork, loadOrCreateNodeKey, type Network } from '../p2p/index.js';
@@ -15,7 +15,7 @@ import { TxAdmission } from './admission.js';
 import { VerifyPool } from './verify-pool.js';
 import { NodeApiImpl } from './api.js';
 import { ChainService } from './chain-service.js';
-import { loadConfigFile, type NodeConfig } from './config.js';
+import { loadConfigFile } from './config.js';
 import { ConsensusHost } from './consensus-host.js';
 import { homePaths, readGenesis } from './home.js';
 import { readKeyFile } from './keyfile.js';
@@ -30,7 +30,7 @@ const MEMPOOL_GAP_EXPIRY_MS = 10 * 60_000;
 
 export interface StartOptions {
   home: string;
-  overrides?: { rpc?: { host: string; port: number }; p2p?: { host: string; port: number }; peers?: string[]; logLevel?: NodeConfig['logLevel'] };
+  overrides?: { rpc?: { host: string; port: number }; p2p?: { host: string; port: number }; peers?: string[] };
   logger: Logger;
 }
 
@@ -109,7 +109,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     chain.onCommit((e) => {
       const expired = mempool.expireWaiting(Date.now(), MEMPOOL_GAP_EXPIRY_MS);
       if (expired > 0) log.info({ expired }, 'dropped txs that waited too long for a nonce gap');
-      if (e.result.writes.has('nodes')) network.setAllowedPeers(allowedPeers());
+      if (e.result.writes.has(NODES_KEY)) network.setAllowedPeers(allowedPeers());
     });
     await network.start();
     closers.push(() => network.stop());
@@ -130,7 +130,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
         lastBlockAgeMs: Date.now() - host.lastCommitTime, syncing: sync.syncing,
       };
     }, log);
-    const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, api, network, org })];
+    const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, network, org })];
     const rpc = createRpcServer(
       { host: config.rpc.host, port: config.rpc.port, tokens: config.rpc.tokens, tls: config.rpc.tls && { certFile: inHome(config.rpc.tls.certFile), keyFile: inHome(config.rpc.tls.keyFile) }, bodyLimitBytes: config.rpc.bodyLimitBytes, maxBatch: config.rpc.maxBatch },
       { methods, api, logger: log, version: VERSION },

@@ -51,10 +51,6 @@ export class BlockSync {
     return false;
   }
 
-  get highestPeerHeight(): number {
-    return Math.max(0, ...this.peerHeights.values());
-  }
-
   start(): void {
     const tick = (): void => {
       this.timer = setTimeout(() => {

@@ -38,7 +38,6 @@ export interface Libp2pFactoryOptions {
 /** The parts of the gossipsub class we use that its exported interface does not declare. */
 export interface GossipSubExt extends GossipSub {
   reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
-  getMeshPeers(topic: string): string[];
 }
 
 export type MedledgerLibp2p = Libp2p<{ identify: Identify; pubsub: GossipSub }>;

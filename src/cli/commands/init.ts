@@ -1,9 +1,8 @@
 import { resolve, join } from 'node:path';
 import { createNetwork, joinNetwork } from '../../node/home.js';
+import { CHAIN_ID_RE, ORG_ID_RE } from '../../chain/state/schema.js';
 import { hostPortFlag, intFlag, parse, requireFlag, strFlag, UsageError } from '../args.js';
 
-const ORG_RE = /^[a-z0-9-]{2,32}$/;
-const CHAIN_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * `medledger init`: keys and genesis for a new single-org network in one home, or with
@@ -29,9 +28,9 @@ export async function init(argv: string[]): Promise<number> {
     return 0;
   }
   const chainId = requireFlag(values['chain-id'], 'chain-id');
-  if (!CHAIN_RE.test(chainId)) throw new UsageError('--chain-id must be 1-64 characters of [A-Za-z0-9._-]');
+  if (!CHAIN_ID_RE.test(chainId)) throw new UsageError('--chain-id must be 1-64 characters of [A-Za-z0-9._-]');
   const org = strFlag(values.org, 'org') ?? 'org0';
-  if (!ORG_RE.test(org)) throw new UsageError('--org must match [a-z0-9-]{2,32}');
+  if (!ORG_ID_RE.test(org)) throw new UsageError('--org must match [a-z0-9-]{2,32}');
   const rpc = hostPortFlag(values.rpc, 'rpc') ?? { host: '127.0.0.1', port: 8645 };
   const p2p = hostPortFlag(values.p2p, 'p2p') ?? { host: '127.0.0.1', port: 8646 };
   const net = await createNetwork(chainId, [{ home, org, orgName: strFlag(values['org-name'], 'org-name') ?? org, rpc, p2p }]);
@@ -46,7 +45,7 @@ export async function testnet(argv: string[]): Promise<number> {
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 64);
   const out = resolve(requireFlag(values.out, 'out'));
   const chainId = strFlag(values['chain-id'], 'chain-id') ?? 'medledger-testnet';
-  if (!CHAIN_RE.test(chainId)) throw new UsageError('--chain-id must be 1-64 characters of [A-Za-z0-9._-]');
+  if (!CHAIN_ID_RE.test(chainId)) throw new UsageError('--chain-id must be 1-64 characters of [A-Za-z0-9._-]');
   const base = intFlag(values['base-port'], 'base-port', 8645, 1024, 65000);
   const specs = Array.from({ length: nodes }, (_, i) => ({
     home: join(out, `node${i}`), org: `org${i}`, orgName: `Hospital ${i}`,

@@ -27,7 +27,7 @@ export async function start(argv: string[]): Promise<number> {
   // --log-level wins over config.json's logLevel (flags override the config file).
   const configured = loadConfigFile(homePaths(home).config).logLevel;
   const logger = createLogger({ level: logLevel && isValidLogLevel(logLevel) ? logLevel : configured });
-  const node = await startNode({ home, overrides: { rpc, p2p, peers, logLevel: logLevel as never }, logger });
+  const node = await startNode({ home, overrides: { rpc, p2p, peers }, logger });
   process.stdout.write(`medledger node running: chain ${node.chainId}, height ${node.height()}\n  RPC: http://${node.rpcAddress.host}:${node.rpcAddress.port}\n  P2P: ${node.p2pAddrs.join(', ')}\n`);
 
   await new Promise<void>((done) => {
