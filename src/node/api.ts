@@ -22,7 +22,6 @@ export interface NodeApiDeps {
   /** Publishes an admitted tx to peers. */
   gossipTx: (tx: Tx, wire: Buffer) => void;
   syncing: () => boolean;
-  lastCommitTime: () => number;
   consensusRound: () => number;
   waitTimeoutMs?: number;
 }
@@ -134,6 +133,11 @@ export class NodeApiImpl implements NodeApi {
     return { seen, need: quorum(auth.length) };
   }
 
+  /** Age of the latest final block, by its header time. */
+  lastBlockAgeMs(): number {
+    return Math.max(0, Date.now() - this.d.chain.head.header.time);
+  }
+
   async health(): Promise<{ healthy: boolean; body: HealthBody }> {
     const syncing = this.d.syncing();
     const q = this.quorumView();
@@ -142,7 +146,7 @@ export class NodeApiImpl implements NodeApi {
       healthy,
       body: {
         status: healthy ? 'ok' : syncing ? 'syncing' : 'no_quorum', height: this.d.chain.head.height,
-        peers: this.d.network?.connectedPeers().length ?? 0, lastBlockAgeMs: Math.max(0, Date.now() - this.d.lastCommitTime()), syncing,
+        peers: this.d.network?.connectedPeers().length ?? 0, lastBlockAgeMs: this.lastBlockAgeMs(), syncing,
       },
     };
   }
@@ -160,7 +164,7 @@ export class NodeApiImpl implements NodeApi {
       ['medledger_authorities', 'gauge', 'Authorities in the current set', this.d.chain.currentAuthorities.length],
       ['medledger_authorities_reachable', 'gauge', 'Authorities reachable (self included)', q.seen],
       ['medledger_consensus_round', 'gauge', 'Consensus round at the current height', this.d.consensusRound()],
-      ['medledger_last_block_age_seconds', 'gauge', 'Seconds since the last committed block', (Date.now() - this.d.lastCommitTime()) / 1000],
+      ['medledger_last_block_age_seconds', 'gauge', 'Seconds since the time of the latest final block', this.lastBlockAgeMs() / 1000],
     ] as const;
     return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`).join('\n') + '\n';
   }

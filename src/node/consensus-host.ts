@@ -64,7 +64,6 @@ export class ConsensusHost {
   /** Batching window after the first ready tx, and the empty-block interval: independent timers. */
   private txWakeTimer: NodeJS.Timeout | null = null;
   private emptyWakeTimer: NodeJS.Timeout | null = null;
-  private lastCommitAt = Date.now();
   /** Our signed proposal and votes at the current height, for re-broadcast. */
   private own: WireMessage[] = [];
   /** Proposals seen at the current height by block hash: the one we precommit is persisted as our lock. */
@@ -84,10 +83,6 @@ export class ConsensusHost {
 
   get status() {
     return this.engine.status();
-  }
-
-  get lastCommitTime(): number {
-    return this.lastCommitAt;
   }
 
   start(): void {
@@ -252,7 +247,6 @@ export class ConsensusHost {
         this.deps.chain.checkCommit(a.blockHash, a.commit);
         const e = this.deps.chain.validateBlock(a.block, { maxClockDriftMs: null, now: this.now(), proposer: null });
         await this.deps.chain.commit(e, a.commit);
-        this.lastCommitAt = Date.now();
         return this.startNextHeight();
       }
       case 'missingBlock':
@@ -322,7 +316,6 @@ export class ConsensusHost {
             this.deps.chain.checkCommit(blockHash(block.header), commit);
             const e = this.deps.chain.validateBlock(block, { maxClockDriftMs: null, now: this.now(), proposer: null });
             await this.deps.chain.commit(e, commit);
-            this.lastCommitAt = Date.now();
             applied++;
           }
           resolve(applied);

@@ -9,19 +9,21 @@ export interface HealthSnapshot {
   quorum: number;
   authorities: number;
   pendingTxs: number;
-  lastBlockAgeMs: number;
   syncing: boolean;
 }
 
 /**
  * Says at warn what an operator needs to see when the network is unhealthy, and at info
  * when it recovers: too few authorities reachable for a quorum, or a height that does
- * not finalise while transactions wait. One line per change of condition, repeated at
+ * not finalise while transactions wait (measured from the first check that saw them
+ * waiting at that height, not from the last block: an idle chain is not a stalled one). One line per change of condition, repeated at
  * most once a minute while it lasts.
  */
 export class HealthWatch {
   private timer: NodeJS.Timeout | null = null;
   private readonly lastWarned = new Map<string, number>();
+  /** Since when txs have been waiting at the current height (first check that saw them), or null. */
+  private waiting: { height: number; since: number } | null = null;
   private readonly log: Logger;
 
   constructor(
@@ -49,10 +51,13 @@ export class HealthWatch {
       { reachable: s.reachable, authorities: s.authorities, quorum: s.quorum, height: s.height },
       `cannot reach a quorum of authorities (${s.reachable} of ${s.authorities} reachable, ${s.quorum} needed): no block can be finalised`,
     ), () => this.log.info({ reachable: s.reachable, quorum: s.quorum }, 'quorum of authorities reachable again'));
-    const stalled = !s.syncing && s.pendingTxs > 0 && s.lastBlockAgeMs > this.opts.stallMs;
+    if (s.pendingTxs === 0 || s.syncing) this.waiting = null;
+    else if (this.waiting === null || this.waiting.height !== s.height) this.waiting = { height: s.height, since: this.now() };
+    const waitedMs = this.waiting ? this.now() - this.waiting.since : 0;
+    const stalled = waitedMs >= this.opts.stallMs;
     this.condition('stalled', stalled, () => this.log.warn(
-      { height: s.height + 1, round: s.round, step: s.step, pendingTxs: s.pendingTxs, lastBlockAgeS: Math.round(s.lastBlockAgeMs / 1000), reachable: s.reachable, quorum: s.quorum },
-      `height ${s.height + 1} not finalised for ${Math.round(s.lastBlockAgeMs / 1000)} s with ${s.pendingTxs} txs waiting (round ${s.round}, step ${s.step})`,
+      { height: s.height + 1, round: s.round, step: s.step, pendingTxs: s.pendingTxs, waitedS: Math.round(waitedMs / 1000), reachable: s.reachable, quorum: s.quorum },
+      `height ${s.height + 1} not finalised for ${Math.round(waitedMs / 1000)} s with ${s.pendingTxs} txs waiting (round ${s.round}, step ${s.step})`,
     ), () => this.log.info({ height: s.height }, 'blocks are being finalised again'));
   }
 

@@ -119,15 +119,14 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
     const api = new NodeApiImpl({
       chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx, wire) => txGossip.publish(tx, wire),
-      syncing: () => sync.syncing, lastCommitTime: () => host.lastCommitTime, consensusRound: () => host.status.round,
+      syncing: () => sync.syncing, consensusRound: () => host.status.round,
     });
     const watch = new HealthWatch({ intervalMs: 5_000, stallMs: 15_000, repeatMs: 60_000 }, () => {
       const q = api.quorumView();
       const st = host.status;
       return {
         height: chain.head.height, round: st.round, step: st.step, reachable: q.seen, quorum: q.need,
-        authorities: chain.currentAuthorities.length, pendingTxs: mempool.size,
-        lastBlockAgeMs: Date.now() - host.lastCommitTime, syncing: sync.syncing,
+        authorities: chain.currentAuthorities.length, pendingTxs: mempool.size, syncing: sync.syncing,
       };
     }, log);
     const methods: RpcMethod[] = [...chainMethods(api), ...extraMethods({ chain, store, network, org })];

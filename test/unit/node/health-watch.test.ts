@@ -12,7 +12,7 @@ function recorder() {
   return { lines, log: log as unknown as Logger };
 }
 
-const healthy: HealthSnapshot = { height: 10, round: 0, step: 'idle', reachable: 4, quorum: 3, authorities: 4, pendingTxs: 0, lastBlockAgeMs: 1_000, syncing: false };
+const healthy: HealthSnapshot = { height: 10, round: 0, step: 'idle', reachable: 4, quorum: 3, authorities: 4, pendingTxs: 0, syncing: false };
 
 describe('HealthWatch', () => {
   it('warns once when a quorum is unreachable, repeats at most once per repeat interval, and says when it recovers', () => {
@@ -34,21 +34,29 @@ describe('HealthWatch', () => {
     expect(lines).toHaveLength(3);
   });
 
-  it('warns when a height stalls with txs waiting, not when idle or syncing', () => {
+  it('warns when txs wait at one height for the stall time, not when idle, syncing, or when blocks keep coming', () => {
     const { lines, log } = recorder();
-    const snaps: HealthSnapshot[] = [
-      { ...healthy, lastBlockAgeMs: 120_000 },
-      { ...healthy, lastBlockAgeMs: 120_000, pendingTxs: 5, syncing: true },
-      { ...healthy, lastBlockAgeMs: 20_000, pendingTxs: 5, round: 3, step: 'prevote' },
-    ];
-    let i = 0;
-    const w = new HealthWatch({ intervalMs: 1000, stallMs: 15_000, repeatMs: 60_000 }, () => snaps[i]!, log, () => 0);
+    let now = 0;
+    let snap: HealthSnapshot = healthy;
+    const w = new HealthWatch({ intervalMs: 1000, stallMs: 15_000, repeatMs: 60_000 }, () => snap, log, () => now);
+    w.check(); // idle chain: an old last block is not a stall
+    snap = { ...healthy, pendingTxs: 5, syncing: true };
+    now = 30_000;
     w.check();
-    i = 1;
+    snap = { ...healthy, pendingTxs: 5, round: 3, step: 'prevote' };
+    now = 40_000;
+    w.check(); // txs first seen waiting at height 10
+    now = 50_000;
+    w.check();
+    snap = { ...snap, height: 11 }; // a block came: the clock restarts
+    now = 54_000;
     w.check();
     expect(lines).toHaveLength(0);
-    i = 2;
+    now = 69_000;
     w.check();
-    expect(lines).toEqual([{ level: 'warn', msg: 'height 11 not finalised for 20 s with 5 txs waiting (round 3, step prevote)' }]);
+    expect(lines).toEqual([{ level: 'warn', msg: 'height 12 not finalised for 15 s with 5 txs waiting (round 3, step prevote)' }]);
+    snap = { ...snap, pendingTxs: 0 };
+    w.check();
+    expect(lines[1]).toEqual({ level: 'info', msg: 'blocks are being finalised again' });
   });
 });
