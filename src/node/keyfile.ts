@@ -15,7 +15,8 @@ export function readKeyFile(path: string): KeyPair {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`key file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not valid JSON'}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`key file ${path}: ${code === 'ENOENT' ? 'not found' : code ? `cannot be read (${code})` : 'not valid JSON'}`);
   }
   const o = raw as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || !isHex(o.secretKey, 32)) throw new Error(`key file ${path}: secretKey must be 64 lowercase hex characters`);
