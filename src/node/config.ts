@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { TOKEN_NAMESPACES } from '../rpc/options.js';
 
 /** HOME/config.json: every field optional; flags override it (SPEC §6). */
 export interface NodeConfig {
@@ -82,6 +83,8 @@ export function validateConfig(raw: unknown, base: NodeConfig = DEFAULT_CONFIG):
         if (!Array.isArray(ns) || !ns.every((n) => typeof n === 'string' && /^([a-z]+|\*)$/.test(n))) {
           throw new ConfigError('rpc.tokens: each token maps to a list of namespaces like ["chain","tx","records"] or ["*"]');
         }
+        const unknown = (ns as string[]).find((n) => !(TOKEN_NAMESPACES as readonly string[]).includes(n));
+        if (unknown !== undefined) throw new ConfigError(`rpc.tokens: unknown namespace "${unknown}" (one of ${TOKEN_NAMESPACES.join(', ')})`);
         tokens[token] = ns as string[];
       }
       c.rpc.tokens = tokens;
