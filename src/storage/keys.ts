@@ -12,15 +12,17 @@
  *   t/<txHash>                  -> {height, index}
  *   s/<stateKey>                -> JSON                          world state (chain/state/interface.ts)
  *   vc/<h16>                    -> Authority[]                   set that signs h+1, at each block that changed it
- *   xv/<recordId>/<v12>         -> record version                records_history, records_verify
- *   xr/<patient>/<h16><i8>      -> recordId                      records_byPatient (first anchor)
- *   xc/<patient>/<h16><i8>      -> consentId                     consent_list
- *   xa/p/<patient>/<h16><i8>    -> AccessEvent                   audit_trail by patient
- *   xa/r/<recordId>/<h16><i8>   -> AccessEvent                   audit_trail by record
- *   xa/a/<actor>/<h16><i8>      -> AccessEvent                   audit_trail by actor
+ *   xv/<recordId>!<v12>         -> record version                records_history, records_verify
+ *   xr/<patient>!<h16><i8>      -> recordId                      records_byPatient (first anchor)
+ *   xc/<patient>!<h16><i8>      -> consentId                     consent_list
+ *   xa/p/<patient>!<h16><i8>    -> AccessEvent                   audit_trail by patient
+ *   xa/r/<recordId>!<h16><i8>   -> AccessEvent                   audit_trail by record
+ *   xa/a/<actor>!<h16><i8>      -> AccessEvent                   audit_trail by actor
  *
- * Record ids may contain "/" but never the separator position matters: every index key
- * ends in a fixed-width suffix and is always read with an exact "<prefix>/<id>/" range.
+ * An id in an index key ends with "!", which no id can contain (record ids are
+ * `[a-z0-9-]:[A-Za-z0-9._/-]`, accounts hex): the range of one id never holds another
+ * id's keys (with "/", record "north:a"'s range held "north:a/b"'s), so every query
+ * reads exactly its page.
  */
 
 export const HEAD = 'm/head';
@@ -39,16 +41,16 @@ export const STATE_PREFIX = 's/';
 export const validatorChangeKey = (h: number): string => `vc/${h16(h)}`;
 export const VALIDATOR_CHANGE_PREFIX = 'vc/';
 
-export const recordVersionKey = (recordId: string, version: number): string => `xv/${recordId}/${version.toString(16).padStart(12, '0')}`;
-export const recordVersionPrefix = (recordId: string): string => `xv/${recordId}/`;
-export const patientRecordKey = (patient: string, height: number, index: number): string => `xr/${patient}/${seq(height, index)}`;
-export const patientRecordPrefix = (patient: string): string => `xr/${patient}/`;
-export const patientConsentKey = (patient: string, height: number, index: number): string => `xc/${patient}/${seq(height, index)}`;
-export const patientConsentPrefix = (patient: string): string => `xc/${patient}/`;
+export const recordVersionKey = (recordId: string, version: number): string => `xv/${recordId}!${version.toString(16).padStart(12, '0')}`;
+export const recordVersionPrefix = (recordId: string): string => `xv/${recordId}!`;
+export const patientRecordKey = (patient: string, height: number, index: number): string => `xr/${patient}!${seq(height, index)}`;
+export const patientRecordPrefix = (patient: string): string => `xr/${patient}!`;
+export const patientConsentKey = (patient: string, height: number, index: number): string => `xc/${patient}!${seq(height, index)}`;
+export const patientConsentPrefix = (patient: string): string => `xc/${patient}!`;
 
 export type AuditBy = 'patient' | 'recordId' | 'actor';
 const AUDIT_TAG: Record<AuditBy, string> = { patient: 'p', recordId: 'r', actor: 'a' };
-export const auditPrefix = (by: AuditBy, id: string): string => `xa/${AUDIT_TAG[by]}/${id}/`;
+export const auditPrefix = (by: AuditBy, id: string): string => `xa/${AUDIT_TAG[by]}/${id}!`;
 export const auditKey = (by: AuditBy, id: string, height: number, index: number): string => auditPrefix(by, id) + seq(height, index);
 
 /** Upper bound for a range over `prefix`: every key that starts with it sorts below. */

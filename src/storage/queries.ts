@@ -1,21 +1,17 @@
 import type { AccessEvent, IndexEvent } from '../chain/state/interface.js';
 import { ParamError } from '../util/errors.js';
 import * as K from './keys.js';
-import type { ChainStore } from './store.js';
+import { parseStored, type ChainStore } from './store.js';
 
 /**
- * Paged reads of the query indexes (storage/keys.ts: xv, xr, xc, xa). Every read is an
- * exact key range under one `<prefix>/<id>/`, bounded by the page size, so its cost
+ * Paged reads of the query indexes (storage/keys.ts: xv, xr, xc, xa). Every read is one
+ * exact key range under one `<prefix>/<id>!`, bounded by the page size, so its cost
  * depends on the page and never on the chain's length; no block is ever scanned.
  *
  * Cursors are opaque to callers: base64url of the last returned key's fixed-width
  * suffix (`<h16><i8>`, 24 hex). A page continues strictly after (or, newest first,
  * strictly before) that key. A cursor that does not decode to such a suffix is a
  * ParamError naming `cursor`. The last page has `nextCursor: null`.
- *
- * Record ids may contain "/", so `xa/r/north:a/` is also a prefix of the keys of
- * record `north:a/b`. Keys are therefore kept only when what follows the prefix is
- * exactly the fixed-width suffix; a foreign key inside the range is skipped.
  */
 
 export const DEFAULT_LIMIT = 100;
@@ -45,11 +41,8 @@ export interface AccessEventQuery {
 }
 
 const SEQ_RE = /^[0-9a-f]{24}$/;
-const VERSION_RE = /^[0-9a-f]{12}$/;
 const SEQ_MIN = '0'.repeat(24);
 const SEQ_MAX = 'f'.repeat(24);
-/** Raw entries fetched per range call beyond what the page still needs (foreign keys are rare). */
-const SLACK = 8;
 
 export function encodeCursor(suffix: string): string {
   return Buffer.from(suffix, 'utf8').toString('base64url');
@@ -95,7 +88,7 @@ export class IndexQueries {
     const prefix = K.recordVersionPrefix(recordId);
     const out: RecordVersion[] = [];
     const rows = await this.store.range({ gte: prefix + '0'.repeat(12), lte: prefix + 'f'.repeat(12), limit: -1 });
-    for (const [k, v] of rows) if (VERSION_RE.test(k.slice(prefix.length))) out.push(parse<RecordVersion>(k, v));
+    for (const [k, v] of rows) out.push(parseStored<RecordVersion>(k, v));
     return out;
   }
 
@@ -118,53 +111,29 @@ export class IndexQueries {
     }
     const lo = q.fromHeight === undefined ? SEQ_MIN : K.seq(q.fromHeight, 0);
     const hi = q.toHeight === undefined ? SEQ_MAX : K.h16(q.toHeight) + 'ffffffff';
-    return this.page({ prefix: K.auditPrefix(q.by, q.id), lo, hi, cursor: q.cursor, limit: q.limit, newestFirst: true }, (k, v) => parse<AccessEvent>(k, v));
+    return this.page({ prefix: K.auditPrefix(q.by, q.id), lo, hi, cursor: q.cursor, limit: q.limit, newestFirst: true }, (k, v) => parseStored<AccessEvent>(k, v));
   }
 
   /**
-   * One page of `<prefix><24 hex>` keys within [lo, hi], continuing after the cursor.
-   * Fetches limit + 1 matching keys to learn whether another page exists.
+   * One page of `<prefix><24 hex>` keys within [lo, hi], continuing after the cursor:
+   * one range read of limit + 1 keys (the extra one tells whether another page exists).
    */
   private async page<T>(spec: PageSpec, map: (key: string, value: string) => T): Promise<Page<T>> {
     const limit = checkLimit(spec.limit);
     const after = spec.cursor === undefined ? undefined : decodeCursor(spec.cursor);
     const { prefix } = spec;
-    // Current window, as full keys; each bound inclusive unless marked exclusive.
-    let lower = { key: prefix + spec.lo, exclusive: false };
-    let upper = { key: prefix + spec.hi, exclusive: false };
+    let lower: { gt?: string; gte?: string } = { gte: prefix + spec.lo };
+    let upper: { lt?: string; lte?: string } = { lte: prefix + spec.hi };
     if (after !== undefined) {
-      if (spec.newestFirst && after <= spec.hi) upper = { key: prefix + after, exclusive: true };
-      if (!spec.newestFirst && after >= spec.lo) lower = { key: prefix + after, exclusive: true };
+      if (spec.newestFirst && after <= spec.hi) upper = { lt: prefix + after };
+      if (!spec.newestFirst && after >= spec.lo) lower = { gt: prefix + after };
     }
-    const found: Array<[string, string]> = [];
-    while (found.length <= limit && lower.key <= upper.key) {
-      const want = limit + 1 - found.length;
-      const rows = await this.store.range({
-        ...(lower.exclusive ? { gt: lower.key } : { gte: lower.key }),
-        ...(upper.exclusive ? { lt: upper.key } : { lte: upper.key }),
-        reverse: spec.newestFirst,
-        limit: want + SLACK,
-      });
-      for (const row of rows) if (SEQ_RE.test(row[0].slice(prefix.length))) found.push(row);
-      if (rows.length < want + SLACK) break;
-      const last = rows[rows.length - 1]![0];
-      if (spec.newestFirst) upper = { key: last, exclusive: true };
-      else lower = { key: last, exclusive: true };
-    }
-    const items = found.slice(0, limit);
-    const more = found.length > limit;
+    const rows = await this.store.range({ ...lower, ...upper, reverse: spec.newestFirst, limit: limit + 1 });
+    const items = rows.slice(0, limit);
     const lastKey = items[items.length - 1]?.[0];
     return {
       items: items.map(([k, v]) => map(k, v)),
-      nextCursor: more && lastKey !== undefined ? encodeCursor(lastKey.slice(prefix.length)) : null,
+      nextCursor: rows.length > limit && lastKey !== undefined ? encodeCursor(lastKey.slice(prefix.length)) : null,
     };
-  }
-}
-
-function parse<T>(key: string, value: string): T {
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    throw new Error(`index entry ${key} is not valid JSON`);
   }
 }

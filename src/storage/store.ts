@@ -161,7 +161,8 @@ export class ChainStore {
   }
 }
 
-function parseStored<T>(key: string, v: string): T {
+/** A stored JSON value; StoreError('corrupt') naming the key when it is not JSON. */
+export function parseStored<T>(key: string, v: string): T {
   try {
     return JSON.parse(v) as T;
   } catch {
