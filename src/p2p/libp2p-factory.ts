@@ -44,9 +44,17 @@ export type MedledgerLibp2p = Libp2p<{ identify: Identify; pubsub: GossipSub }>;
 
 const TOPIC_SEP = new Uint8Array([0]);
 
+/** The id computed for a payload, reused: gossipsub asks for the fast id and then the full id of the same bytes. */
+const idCache = new WeakMap<Uint8Array, { topic: string; id: Uint8Array }>();
+
 /** Message id = SHA-256(topic || 0x00 || data): identical content is one message, whoever publishes it. */
 export function contentMessageId(topic: string, data: Uint8Array | undefined): Uint8Array {
-  return createHash('sha256').update(topic).update(TOPIC_SEP).update(data ?? new Uint8Array(0)).digest();
+  if (data === undefined) return createHash('sha256').update(topic).update(TOPIC_SEP).digest();
+  const hit = idCache.get(data);
+  if (hit !== undefined && hit.topic === topic) return hit.id;
+  const id = createHash('sha256').update(topic).update(TOPIC_SEP).update(data).digest();
+  idCache.set(data, { topic, id });
+  return id;
 }
 
 type FastMsgIdFn = GossipsubOpts['fastMsgIdFn'];
