@@ -1,4 +1,5 @@
-/** JSON-RPC over fetch for the bench's own calls (setup, follower, checks). */
+/** JSON-RPC for the bench's own calls (setup, follower, checks), over the CLI's transport. */
+import { postJsonRpc } from '../cli/rpc-client.js';
 
 export interface RpcError { code: number; message: string; data?: { reason?: string } & Record<string, unknown> }
 export type RpcResponse<T = any> = { id: number; result?: T; error?: RpcError };
@@ -10,22 +11,7 @@ export class BenchRpcError extends Error {
   }
 }
 
-async function post(url: string, body: string, signal?: AbortSignal): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(signal ? { signal } : {}) });
-  } catch (err) {
-    const e = err as Error & { cause?: Error };
-    throw new Error(`cannot reach the node at ${url}: ${e.cause?.message ?? e.message}`);
-  }
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${url} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`${url} answered with invalid JSON: ${text.slice(0, 200)}`);
-  }
-}
+const post = (url: string, body: string, signal?: AbortSignal): Promise<unknown> => postJsonRpc(url, body, signal ? { signal } : {});
 
 export async function rpcCall<T = any>(url: string, method: string, params: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
   const r = (await post(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal)) as RpcResponse<T>;
@@ -40,7 +26,9 @@ export async function rpcBatch(url: string, calls: Array<{ method: string; param
   const r = await post(url, body, signal);
   if (!Array.isArray(r)) throw new BenchRpcError(url, 'batch', (r as RpcResponse).error ?? { code: 0, message: 'not a batch response' });
   const out: RpcResponse[] = new Array(calls.length);
-  for (const x of r as RpcResponse[]) out[x.id] = x;
+  for (const x of r as RpcResponse[]) if (Number.isSafeInteger(x?.id) && x.id >= 0 && x.id < calls.length) out[x.id] = x;
+  const missing = out.findIndex((x) => x === undefined);
+  if (missing >= 0 || out.length !== calls.length) throw new Error(`batch response from ${url} lacks the response to call ${missing} (${calls[missing]?.method})`);
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { postJsonRpc } from '../cli/rpc-client.js';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /**
@@ -74,11 +75,8 @@ async function run(job: SendJob): Promise<void> {
     requests++;
     let body: Array<{ id: number; result?: unknown; error?: { code: number; message: string; data?: { reason?: string } } }>;
     try {
-      const res = await fetch(job.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `[${parts.join(',')}]` });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
-      const parsed = JSON.parse(text) as unknown;
-      if (!Array.isArray(parsed)) throw new Error(`not a batch response: ${text.slice(0, 300)}`);
+      const parsed = await postJsonRpc(job.url, `[${parts.join(',')}]`);
+      if (!Array.isArray(parsed)) throw new Error(`not a batch response: ${JSON.stringify(parsed).slice(0, 300)}`);
       body = parsed;
     } catch (err) {
       const e = err as Error & { cause?: Error };

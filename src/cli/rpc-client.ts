@@ -6,8 +6,37 @@ export class RpcCallError extends Error {
   }
 }
 
+/**
+ * POSTs a JSON-RPC body (one request or a batch, already serialised) and returns the
+ * parsed reply. A JSON reply is returned whatever the HTTP status (401 and 413 carry
+ * JSON-RPC errors); an unreachable node or a reply that is not JSON is a clear Error.
+ * The one transport of the CLI, the bench and its send workers.
+ */
+export async function postJsonRpc(url: string, body: string, opts: { token?: string; signal?: AbortSignal } = {}): Promise<unknown> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers, body, ...(opts.signal ? { signal: opts.signal } : {}) });
+  } catch (err) {
+    throw new Error(`cannot reach the node at ${url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+  }
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new Error(`the node at ${url} answered HTTP ${res.status} with something that is not JSON-RPC (${text.slice(0, 80).replace(/\s+/g, ' ')})`);
+  }
+  return parsed;
+}
+
 export class RpcClient {
   private id = 0;
+
   /** `url`: an http(s) URL, or HOST:PORT as `start --rpc` takes it. */
   constructor(url: string, private readonly token?: string) {
     this.url = /^https?:\/\//.test(url) ? url : `http://${url}`;
@@ -16,22 +45,9 @@ export class RpcClient {
   readonly url: string;
 
   async call<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: Response;
-    try {
-      res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }) });
-    } catch (err) {
-      throw new Error(`cannot reach the node at ${this.url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
-    }
-    const text = await res.text();
-    let body: { result?: T; error?: { code: number; message: string; data?: unknown } };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      throw new Error(`the node at ${this.url} answered HTTP ${res.status} with something that is not JSON-RPC (${text.slice(0, 80).replace(/\s+/g, ' ')})`);
-    }
-    if (typeof body !== 'object' || body === null) throw new Error(`the node at ${this.url} answered HTTP ${res.status} with something that is not JSON-RPC`);
+    const body = (await postJsonRpc(this.url, JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }), { token: this.token })) as {
+      result?: T; error?: { code: number; message: string; data?: unknown };
+    };
     if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data);
     return body.result as T;
   }
