@@ -39,7 +39,6 @@ const DIST = join(ROOT, 'dist');
 const CLI = join(DIST, 'cli', 'main.js');
 const CHAIN_ID = 'medledger-syncbench';
 const NODES = 4;
-const CLK_TCK = 100;
 const PROPOSE_TIMEOUT_MS = 1000;
 
 async function load(rel) {
@@ -95,26 +94,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
-/** utime + stime of a process, in seconds; null without /proc. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-function peakRssMB(pid) {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
-  } catch {
-    return null;
-  }
-}
-
 function dirBytes(dir) {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -167,7 +146,8 @@ async function main() {
   const { createNetwork, homePaths } = await load('node/home.js');
   const { readKeyFile } = await load('node/keyfile.js');
   const { generateKeyPair } = await load('chain/ed25519.js');
-  const { freePorts } = await load('bench/cluster.js');
+  const { benchConfig, freePorts, procCpuSeconds: cpuSeconds, procStatusKB } = await load('bench/cluster.js');
+  const peakRssMB = (pid) => { const kb = procStatusKB(pid, 'VmHWM'); return kb === null ? null : Math.round(kb / 102.4) / 10; };
   const { buildPlan } = await load('bench/plan.js');
   const { runSetup, waitForHeight } = await load('bench/setup.js');
   const { signAll } = await load('bench/sign.js');
@@ -207,9 +187,8 @@ async function main() {
       const g = JSON.parse(readFileSync(p.genesis, 'utf8'));
       g.params = { ...g.params, timeoutProposeMs: PROPOSE_TIMEOUT_MS };
       writeFileSync(p.genesis, JSON.stringify(g, null, 2) + '\n');
-      const base = JSON.parse(readFileSync(p.config, 'utf8'));
-      // As `medledger bench`: warn-level logs and a mempool that holds the whole load.
-      const cfg = { ...base, logLevel: 'warn', mempool: { maxTotal: Math.max(200_000, o.txs * 2), maxPerSender: Math.max(10_000, o.txs), maxNonceGap: Math.max(10_000, o.txs) } };
+      // As `medledger bench`: warn-level logs, a mempool that holds the whole load, each node's share of cores.
+      const cfg = benchConfig(JSON.parse(readFileSync(p.config, 'utf8')), o.txs, NODES);
       writeFileSync(p.config, JSON.stringify(cfg, null, 2) + '\n');
     }
     const urls = specs.map((s) => `http://127.0.0.1:${s.rpc.port}`);

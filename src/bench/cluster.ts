@@ -47,6 +47,28 @@ export function benchConfig(base: Record<string, unknown>, txs: number, nodes = 
   };
 }
 
+/** utime + stime of a process in seconds; null where /proc is unavailable. */
+export function procCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm) ": state is index 0, utime is field 14 overall -> index 11.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** A `kB` field of /proc/<pid>/status (VmHWM: peak RSS, VmRSS: current); null when unavailable. */
+export function procStatusKB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** `count` free TCP ports on 127.0.0.1 (bound then released; a small race is possible). */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, () => new Promise<import('node:net').Server>((res, rej) => {
@@ -151,29 +173,11 @@ export class Cluster {
 
   /** CPU seconds (utime+stime) of each node process; null where /proc is unavailable. */
   cpuSeconds(): Array<number | null> {
-    return this.nodes.map((n) => {
-      const pid = n.proc?.pid;
-      if (pid === undefined || n.exitCode !== undefined) return null;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // Fields after "(comm) ": state is index 0, utime is field 14 overall -> index 11.
-        return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-      } catch {
-        return null;
-      }
-    });
+    return this.nodes.map((n) => (n.proc?.pid === undefined || n.exitCode !== undefined ? null : procCpuSeconds(n.proc.pid)));
   }
 
   private status(n: BenchNode, field: 'VmHWM' | 'VmRSS'): number | null {
-    const pid = n.proc?.pid;
-    if (pid === undefined || n.exitCode !== undefined) return null;
-    try {
-      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
+    return n.proc?.pid === undefined || n.exitCode !== undefined ? null : procStatusKB(n.proc.pid, field);
   }
 
   sampleRss(): void {

@@ -5,6 +5,7 @@ import {
   GENESIS_PREV_ROOT, Overlay, CHAIN_ID_RE, ORG_ID_RE, NODE_ID_PATTERN, NODE_ID_RE, PATTERN_PROBLEMS, putAccount, putAuthorities, putNodes, putOrg, stateRootEncoded,
   type StateWrites,
 } from './state/index.js';
+import { isObject } from '../util/json.js';
 
 /** Chain parameters when genesis.json sets none (SPEC §3, §4). */
 export const DEFAULT_PARAMS: Readonly<ChainParams> = Object.freeze({
@@ -33,7 +34,6 @@ class GenesisError extends Error {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function obj(v: unknown, field: string, allowed?: readonly string[]): Record<string, unknown> {
   if (!isObject(v)) throw new GenesisError(field, 'must be an object');

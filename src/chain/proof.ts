@@ -5,6 +5,7 @@ import { canonicalBytes } from './jcs.js';
 import { leafHash, rootFromPath } from './merkle.js';
 import { txHashBytes } from './tx.js';
 import { TX_TYPES, type Authority, type Commit, type Genesis, type Header, type Tx } from './types.js';
+import { isObject } from '../util/json.js';
 
 /**
  * Transaction inclusion proofs (SPEC §5 chain_getTxProof) and their offline verifier.
@@ -45,7 +46,6 @@ function fail(reason: string): never {
   throw new ProofError(reason);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

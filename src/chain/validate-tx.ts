@@ -4,6 +4,7 @@ import { canonicalBytes } from './jcs.js';
 import { decodeTx } from './tx.js';
 import { AppError, ParamError } from '../util/errors.js';
 import { ACCOUNT_PATTERN, CHAIN_ID_PATTERN, PATTERN_PROBLEMS, SIG_PATTERN, type TxHandler } from './state/index.js';
+import { isObject } from '../util/json.js';
 
 /**
  * The edge check of a wire tx (SPEC §3 admission, first step): the exact envelope, the
@@ -90,7 +91,6 @@ function createShapeCheck(handlers: readonly TxHandler[]): (raw: unknown) => Tx 
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Refuses (at construction) a payload schema that lets unknown fields through: every

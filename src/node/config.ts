@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { TOKEN_NAMESPACES } from '../rpc/options.js';
+import { isObject } from '../util/json.js';
 
 /** HOME/config.json: every field optional; flags override it (SPEC §6). */
 export interface NodeConfig {
@@ -36,7 +37,7 @@ export class ConfigError extends Error {
 }
 
 function obj(v: unknown, field: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${field} must be an object`);
+  if (!isObject(v)) throw new ConfigError(`${field} must be an object`);
   return v as Record<string, unknown>;
 }
 

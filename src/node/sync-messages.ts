@@ -1,5 +1,6 @@
 import type { Block, Commit } from '../chain/types.js';
 import { isHex } from '../util/hex.js';
+import { isObject } from '../util/json.js';
 
 /** Request/response bodies of the `status` and `blocks` protocols (JSON), validated at the edge. */
 export interface StatusResponse {
@@ -28,7 +29,7 @@ export class SyncProtocolError extends Error {
 }
 
 function obj(raw: unknown, what: string): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SyncProtocolError(`${what} must be an object`);
+  if (!isObject(raw)) throw new SyncProtocolError(`${what} must be an object`);
   return raw as Record<string, unknown>;
 }
 

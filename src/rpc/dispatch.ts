@@ -12,6 +12,7 @@ import type { RpcContext } from './interface.js';
 import type { RpcMetrics } from './metrics.js';
 import { OPEN_NAMESPACE, type MethodRegistry } from './registry.js';
 import { describeParamsErrors } from './schemas.js';
+import { isObject } from '../util/json.js';
 
 export interface DispatcherDeps {
   registry: MethodRegistry;
@@ -26,7 +27,6 @@ export type DispatchOutcome = { status: 200; body: string } | { status: 204 };
 
 type Id = string | number | null;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function errorBody(error: RpcErrorObject, id: Id): string {
   return JSON.stringify({ jsonrpc: '2.0', error, id });
