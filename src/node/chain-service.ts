@@ -219,7 +219,7 @@ export class ChainService {
     }
     await this.store.commitBlock({
       block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes: e.decoded.map((d) => d.hash),
-      results: e.result.results, writes: e.result.writes, nextAuthorities: e.result.nextAuthorities,
+      results: e.result.results, writes: e.result.encodedWrites, nextAuthorities: e.result.nextAuthorities,
     });
     this.state.apply(e.result.writes);
     this.headInfo = { height: e.block.header.height, hash: e.hash, header: e.block.header };

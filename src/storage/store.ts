@@ -24,7 +24,8 @@ export interface BlockCommit {
   commit: Commit;
   txHashes: string[];
   results: TxResult[];
-  writes: StateWrites;
+  /** State writes, null = delete; canonical JSON bytes when the executor has them (no re-serialisation). */
+  writes: ReadonlyMap<string, StateValue | Buffer | null>;
   /** The set that signs the next block, when this block changed it. */
   nextAuthorities: Authority[] | null;
 }
@@ -142,7 +143,7 @@ export class ChainStore {
     c.txHashes.forEach((txHash, index) => b.put(K.txKey(txHash), `{"height":${h},"index":${index}}`));
     for (const [k, v] of c.writes) {
       if (v === null) b.del(K.stateKey(k));
-      else b.put(K.stateKey(k), JSON.stringify(v));
+      else b.put(K.stateKey(k), Buffer.isBuffer(v) ? v.toString('utf8') : JSON.stringify(v));
     }
     if (c.nextAuthorities) b.put(K.validatorChangeKey(h), JSON.stringify(c.nextAuthorities));
     c.results.forEach((r, index) => indexOps(b, r.events, h, index));

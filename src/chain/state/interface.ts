@@ -130,6 +130,8 @@ export interface TxResult {
 export interface BlockResult {
   results: TxResult[];
   writes: StateWrites;
+  /** The same writes as canonical JSON bytes (null = delete), as hashed into stateRoot: what storage writes. */
+  encodedWrites: ReadonlyMap<string, Buffer | null>;
   stateRoot: string;
   /** Set when this block changes the authority set: the set that signs the next block. */
   nextAuthorities: Authority[] | null;

@@ -197,6 +197,7 @@ class BlockRun implements BlockExecutor {
     this.finished = {
       results: this.results,
       writes: this.overlay.writes(),
+      encodedWrites: encoded,
       stateRoot: stateRootEncoded(this.prevStateRoot, encoded),
       nextAuthorities,
     };
