@@ -37,7 +37,16 @@ export class BlockSync {
   ) {
     this.log = deps.logger.child({ module: 'sync' });
     deps.network.handle('status', async () => encodeJson({ height: deps.chain.head.height, hash: deps.chain.head.hash }));
-    deps.network.handle('blocks', async (req) => Buffer.from(`{"blocks":[${(await this.serve(parseBlocksRequest(decodeJson(req)))).join(',')}]}`));
+    deps.network.handle('blocks', async (req, from) => {
+      let parsed: { from: number; count: number };
+      try {
+        parsed = parseBlocksRequest(decodeJson(req));
+      } catch (err) {
+        deps.network.penalize(from, `malformed blocks request: ${(err as Error).message}`);
+        throw err;
+      }
+      return Buffer.from(`{"blocks":[${(await this.serve(parsed)).join(',')}]}`);
+    });
     deps.network.onPeerChange((peer, connected) => {
       if (!connected) this.peerHeights.delete(peer);
       else this.poke();

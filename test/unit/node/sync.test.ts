@@ -115,6 +115,7 @@ describe('BlockSync serving peers', () => {
     }
     const h = sourceNet.requestHandlers.get('blocks')!;
     await expect(h(Buffer.from('{not json'), 'peer-x')).rejects.toThrow(SyncProtocolError);
+    expect(sourceNet.penalties.filter((p) => p.peer === 'peer-x' && /malformed blocks request/.test(p.reason))).toHaveLength(1);
   });
 
   it('blocks: a response stops at maxResponseBytes but always carries at least one block', async () => {
