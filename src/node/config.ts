@@ -1,7 +1,7 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { TOKEN_NAMESPACES } from '../rpc/options.js';
-import { isObject } from '../util/json.js';
+import { isObject, readJsonFile } from '../util/json.js';
 
 /** HOME/config.json: every field optional; flags override it (SPEC §6). */
 export interface NodeConfig {
@@ -131,9 +131,9 @@ export function loadConfigFile(path: string): NodeConfig {
   if (!existsSync(path)) return structuredClone(DEFAULT_CONFIG);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = readJsonFile(path);
   } catch (err) {
-    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
   }
   try {
     return validateConfig(raw);

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateKeyPair } from '../chain/ed25519.js';
 import { DEFAULT_PARAMS, validateGenesis } from '../chain/genesis.js';
 import type { Genesis } from '../chain/types.js';
 import { generateNodeKey, serializeNodeKey } from '../p2p/node-key.js';
 import { writeKeyFile } from './keyfile.js';
+import { readJsonFile } from '../util/json.js';
 
 /** The files of a node home (SPEC §6). */
 export interface HomePaths {
@@ -43,9 +44,9 @@ export function hasChain(home: string): boolean {
 export function readGenesis(path: string): Genesis {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = readJsonFile(path);
   } catch (err) {
-    throw new Error(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not valid JSON'}`);
+    throw new Error(`${path}: ${(err as Error).message}`);
   }
   try {
     return validateGenesis(raw);

@@ -1,7 +1,8 @@
-import { chmodSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { publicKeyOf, type KeyPair } from '../chain/ed25519.js';
 import { isHex } from '../util/hex.js';
+import { readJsonFile } from '../util/json.js';
 
 /** Account key file `{"account": "<64 hex>", "secretKey": "<64 hex seed>"}`, mode 0600 (SPEC §6). */
 export function writeKeyFile(path: string, kp: KeyPair): void {
@@ -13,10 +14,9 @@ export function writeKeyFile(path: string, kp: KeyPair): void {
 export function readKeyFile(path: string): KeyPair {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = readJsonFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`key file ${path}: ${code === 'ENOENT' ? 'not found' : code ? `cannot be read (${code})` : 'not valid JSON'}`);
+    throw new Error(`key file ${path}: ${(err as Error).message}`);
   }
   const o = raw as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || !isHex(o.secretKey, 32)) throw new Error(`key file ${path}: secretKey must be 64 lowercase hex characters`);

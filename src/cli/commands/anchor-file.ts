@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { sha256Hex } from '../../chain/hash.js';
 import { isHex } from '../../util/hex.js';
 import { UsageError } from '../args.js';
+import { readJsonFile } from '../../util/json.js';
 
 /**
  * The salted commitment of SPEC §3: contentHash = "sha256:" + hex(sha256(salt || documentBytes)),
@@ -32,10 +33,9 @@ export interface SaltFile {
 export function readSaltFile(path: string): SaltFile {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = readJsonFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--salt-file ${path}: ${code === 'ENOENT' ? 'not found' : code ? `cannot read (${code})` : 'not valid JSON'}`);
+    throw new UsageError(`--salt-file ${path}: ${(err as Error).message}`);
   }
   const o = raw as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || !isHex(o.salt, SALT_BYTES)) throw new UsageError(`--salt-file ${path}: "salt" must be ${SALT_BYTES * 2} lowercase hex characters`);
