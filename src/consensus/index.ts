@@ -67,9 +67,10 @@ export { ConsensusEngine } from './engine.js';
 export { proposerOf, timeoutDelay } from './params.js';
 export { maxFaulty, quorumSize } from './round-state.js';
 export {
-  ConsensusMessageError, MAX_ROUND, proposalSignBytes, signProposal, signVote,
-  validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
+  compactProposal, ConsensusMessageError, MAX_ROUND, proposalSignBytes, signProposal, signVote,
+  validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes,
 } from './messages.js';
+export type { CompactBlock, WireProposal } from './messages.js';
 export type {
   Action, ActionType, ConsensusLogger, EngineOptions, EngineStatus, Proposal, RestoreState, Step,
   TimeoutInfo, TimeoutStep, Timeouts, Vote, VoteType,

@@ -51,7 +51,7 @@ export function signProposal(chainId: string, proposal: Omit<Proposal, 'sig'> & 
   return p;
 }
 
-export function verifyProposal(chainId: string, proposal: Proposal): boolean {
+export function verifyProposal(chainId: string, proposal: Omit<Proposal, 'block'>): boolean {
   return verify(proposal.proposer, proposalSignBytes(chainId, proposal), proposal.sig);
 }
 
@@ -125,4 +125,41 @@ export function validateProposalMessage(raw: unknown): Proposal {
   const proposer = hex(o, 'proposer', 'proposal', 32);
   const sig = hex(o, 'sig', 'proposal', 64);
   return { height, round, polRound, block: o.block as Proposal['block'], blockHash, proposer, sig };
+}
+
+/**
+ * A block as a proposal carries it over gossip: the header and the hashes of its txs, in
+ * order. Validators hold the txs already (tx gossip) and rebuild the block from their
+ * mempool; a validator missing one fetches the whole block from a peer. The header is
+ * passed through unchecked, like a full proposal's block.
+ */
+export interface CompactBlock {
+  header: Record<string, unknown>;
+  txHashes: string[];
+}
+
+/** The gossip form of a proposal: everything but the block's txs, which travel by hash. */
+export type WireProposal = Omit<Proposal, 'block'> & { block: CompactBlock };
+
+/** A proposal with its block reduced to tx hashes (`txHashes` in block order). */
+export function compactProposal(p: Proposal, txHashes: string[]): WireProposal {
+  return { height: p.height, round: p.round, polRound: p.polRound, block: { header: p.block.header as unknown as Record<string, unknown>, txHashes }, blockHash: p.blockHash, proposer: p.proposer, sig: p.sig };
+}
+
+/**
+ * Shape check of an inbound gossip proposal (compact block, at most `maxTxs` distinct tx
+ * hashes); returns a fresh, typed copy. Signature not checked.
+ */
+export function validateWireProposal(raw: unknown, maxTxs: number): WireProposal {
+  const o = plainObject(raw, 'proposal', PROPOSAL_KEYS);
+  const { block: _full, ...rest } = validateProposalMessage({ ...o, block: { header: {}, txs: [] } });
+  // Rule: block is {header: object, txHashes: [64 hex, ...]}, no hash twice, at most maxTxs.
+  const block = plainObject(o.block, 'proposal.block', ['header', 'txHashes']);
+  if (typeof block.header !== 'object' || block.header === null || Array.isArray(block.header)) fail('proposal.block.header', 'must be an object');
+  const hashes = block.txHashes;
+  if (!Array.isArray(hashes)) fail('proposal.block.txHashes', 'must be an array');
+  if (hashes.length > maxTxs) fail('proposal.block.txHashes', `must hold at most ${maxTxs} hashes`);
+  for (let i = 0; i < hashes.length; i++) if (!isHex(hashes[i], 32)) fail(`proposal.block.txHashes[${i}]`, 'must be 64 lowercase hex characters');
+  if (new Set(hashes).size !== hashes.length) fail('proposal.block.txHashes', 'must not repeat a hash');
+  return { ...rest, block: { header: block.header as Record<string, unknown>, txHashes: [...(hashes as string[])] } };
 }

@@ -16,6 +16,9 @@ export type TxDecoder = (raw: unknown) => DecodedTx;
  * nonce and mempool limits. Throws ParamError / AppError; on success the tx is pending.
  */
 export class TxAdmission {
+  /** Admissions waiting for their signature verdict, by tx hash (compact proposals wait for them). */
+  private readonly inFlight = new Map<string, Promise<DecodedTx | undefined>>();
+
   constructor(
     private readonly chain: ChainService,
     private readonly mempool: Mempool,
@@ -27,15 +30,34 @@ export class TxAdmission {
   /** Admits a tx, verifying its signature inline. */
   admit(raw: unknown): DecodedTx {
     const d = this.precheck(raw);
-    if (!verifyTxSig(d)) throw badSignature();
-    d.verified = true;
-    return this.enter(d);
+    return this.verifyAndEnter(d, verifyTxSig(d));
   }
 
   /** Admits a tx, verifying its signature on the pool's worker threads. */
   async admitAsync(raw: unknown): Promise<DecodedTx> {
     const d = this.precheck(raw);
-    if (!(this.pool ? await this.pool.verifyTx(d) : verifyTxSig(d))) throw badSignature();
+    if (!this.pool) return this.verifyAndEnter(d, verifyTxSig(d));
+    const admitted = this.pool.verifyTx(d).then((ok) => this.verifyAndEnter(d, ok));
+    const outcome = admitted.then((x) => x, () => undefined);
+    this.inFlight.set(d.hash, outcome);
+    try {
+      return await admitted;
+    } finally {
+      if (this.inFlight.get(d.hash) === outcome) this.inFlight.delete(d.hash);
+    }
+  }
+
+  /**
+   * The outcome of an admission still under way (signature on a worker thread) for a tx
+   * with this hash: the pending tx, or undefined when it was refused. Undefined when no
+   * admission of that hash is under way.
+   */
+  pending(hash: string): Promise<DecodedTx | undefined> | undefined {
+    return this.inFlight.get(hash);
+  }
+
+  private verifyAndEnter(d: DecodedTx, ok: boolean): DecodedTx {
+    if (!ok) throw badSignature();
     d.verified = true;
     return this.enter(d);
   }

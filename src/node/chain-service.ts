@@ -19,6 +19,14 @@ export class InvalidBlockError extends Error {
   }
 }
 
+/** The txs do not hash to the header's txRoot (with assembled txs: perhaps a same-hash tx with another signature). */
+export class TxRootMismatchError extends InvalidBlockError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TxRootMismatchError';
+  }
+}
+
 /** A block executed against the current head, kept until committed or superseded. */
 export interface Executed {
   block: Block;
@@ -138,21 +146,64 @@ export class ChainService {
    * txs this node already verified into its mempool with the very same signature.
    */
   validateBlock(raw: Block, opts: ValidateOptions): Executed {
-    const parent = this.headInfo;
     if (typeof raw !== 'object' || raw === null || !Array.isArray(raw.txs) || Object.keys(raw).length !== 2) throw new InvalidBlockError('block must be exactly {header, txs}');
+    const { h, hash, cached } = this.headerOf(raw.header, opts);
+    if (cached) return cached;
+    if (raw.txs.length > this.genesis.params.maxBlockTxs) this.fail(h, hash, 'too many txs');
+    const decoded: DecodedTx[] = [];
+    for (let i = 0; i < raw.txs.length; i++) {
+      let d: DecodedTx;
+      try {
+        d = this.decode(raw.txs[i]);
+      } catch (err) {
+        return this.fail(h, hash, `tx ${i}: ${(err as Error).message}`);
+      }
+      // The hash covers the body, not the signature: reuse the mempool's verdict only for the very same signature.
+      const held = this.mempool.get(d.hash);
+      if (held?.verified && held.tx.sig === d.tx.sig) d.verified = true;
+      else if (verifyTxSig(d)) d.verified = true;
+      else this.fail(h, hash, `tx ${i} ${d.hash}: bad signature`);
+      decoded.push(d);
+    }
+    return this.execute(h, hash, decoded);
+  }
+
+  /**
+   * Validates a block for head + 1 assembled from txs this node already decoded and
+   * verified (a compact proposal rebuilt from the mempool): the same checks as
+   * validateBlock without decoding or verifying again. Every tx must be verified.
+   * A txRoot mismatch throws TxRootMismatchError: a tx with the same hash but another
+   * signature may be in the proposer's block, and only the full block can tell.
+   */
+  validateAssembled(header: unknown, decoded: readonly DecodedTx[], opts: ValidateOptions): Executed {
+    const { h, hash, cached } = this.headerOf(header, opts);
+    if (cached) return cached;
+    if (decoded.length > this.genesis.params.maxBlockTxs) this.fail(h, hash, 'too many txs');
+    decoded.forEach((d, i) => {
+      if (d.verified !== true) this.fail(h, hash, `tx ${i} ${d.hash}: signature not verified`);
+    });
+    return this.execute(h, hash, [...decoded]);
+  }
+
+  /** The executed block for head + 1 with this hash (built or validated here), if any. */
+  executedBlock(hash: string): Executed | undefined {
+    return this.executed.get(hash);
+  }
+
+  /** Header rules that do not depend on the txs; a cached execution when this block was executed already. */
+  private headerOf(raw: unknown, opts: ValidateOptions): { h: Header; hash: string; cached?: Executed } {
+    const parent = this.headInfo;
     let h: Header;
     try {
-      h = parseHeader(raw.header);
+      h = parseHeader(raw);
     } catch (err) {
       throw new InvalidBlockError(`block at ${parent.height + 1}: ${(err as Error).message}`);
     }
     const hash = blockHash(h);
     const cached = this.executed.get(hash);
     // A cached execution skips re-execution, not the checks that depend on how the block arrived.
-    if (cached && (opts.maxClockDriftMs === null || Math.abs(h.time - opts.now) <= opts.maxClockDriftMs) && (opts.proposer === null || h.proposer === opts.proposer)) return cached;
-    const fail = (why: string): never => {
-      throw new InvalidBlockError(`block ${h.height} ${hash.slice(0, 12)}: ${why}`);
-    };
+    if (cached && (opts.maxClockDriftMs === null || Math.abs(h.time - opts.now) <= opts.maxClockDriftMs) && (opts.proposer === null || h.proposer === opts.proposer)) return { h, hash, cached };
+    const fail = (why: string): never => this.fail(h, hash, why);
     if (h.chainId !== this.genesis.chainId) fail(`chainId ${h.chainId} is not ${this.genesis.chainId}`);
     if (h.height !== parent.height + 1) fail(`height ${h.height} does not follow head ${parent.height}`);
     if (h.prevHash !== parent.hash) fail('prevHash does not match the head');
@@ -161,37 +212,31 @@ export class ChainService {
     if (!this.authorities.some((a) => a.account === h.proposer)) fail('proposer is not an authority');
     if (opts.proposer !== null && h.proposer !== opts.proposer) fail(`proposer ${h.proposer} is not the round's proposer`);
     if (h.validatorsHash !== validatorsHash(this.authorities.map((a) => a.account))) fail('validatorsHash does not match the current authority set');
-    if (raw.txs.length > this.genesis.params.maxBlockTxs) fail('too many txs');
-    const decoded: DecodedTx[] = [];
+    return { h, hash };
+  }
+
+  /** Size and txRoot of verified txs, then execution against the head: stateRoot and nextValidatorsHash must match. */
+  private execute(h: Header, hash: string, decoded: DecodedTx[]): Executed {
+    const parent = this.headInfo;
     let bytes = 0;
-    for (let i = 0; i < raw.txs.length; i++) {
-      let d: DecodedTx;
-      try {
-        d = this.decode(raw.txs[i]);
-      } catch (err) {
-        return fail(`tx ${i}: ${(err as Error).message}`);
-      }
-      // The hash covers the body, not the signature: reuse the mempool's verdict only for the very same signature.
-      const held = this.mempool.get(d.hash);
-      if (held?.verified && held.tx.sig === d.tx.sig) d.verified = true;
-      else if (verifyTxSig(d)) d.verified = true;
-      else fail(`tx ${i} ${d.hash}: bad signature`);
-      bytes += d.wire.length;
-      if (bytes > this.genesis.params.maxBlockBytes) fail(`txs exceed ${this.genesis.params.maxBlockBytes} bytes`);
-      decoded.push(d);
-    }
-    if (txRootOf(decoded.map((d) => d.wire)) !== h.txRoot) fail('txRoot does not match the txs');
+    for (const d of decoded) bytes += d.wire.length;
+    if (bytes > this.genesis.params.maxBlockBytes) this.fail(h, hash, `txs exceed ${this.genesis.params.maxBlockBytes} bytes`);
+    if (txRootOf(decoded.map((d) => d.wire)) !== h.txRoot) throw new TxRootMismatchError(`block ${h.height} ${hash.slice(0, 12)}: txRoot does not match the txs`);
     const exec = this.machine.begin(this.state, parent.header.stateRoot, { chainId: h.chainId, height: h.height, time: h.time });
     decoded.forEach((d, i) => {
       const r = exec.apply(d);
-      if ('inadmissible' in r) fail(`tx ${i} ${d.hash}: ${r.inadmissible.message}`);
+      if ('inadmissible' in r) this.fail(h, hash, `tx ${i} ${d.hash}: ${r.inadmissible.message}`);
     });
     const result = exec.finish();
-    if (result.stateRoot !== h.stateRoot) fail('stateRoot does not match execution');
-    if (validatorsHash((result.nextAuthorities ?? this.authorities).map((a) => a.account)) !== h.nextValidatorsHash) fail('nextValidatorsHash does not match execution');
+    if (result.stateRoot !== h.stateRoot) this.fail(h, hash, 'stateRoot does not match execution');
+    if (validatorsHash((result.nextAuthorities ?? this.authorities).map((a) => a.account)) !== h.nextValidatorsHash) this.fail(h, hash, 'nextValidatorsHash does not match execution');
     const e: Executed = { block: { header: h, txs: decoded.map((d) => d.tx) }, hash, decoded, result };
     this.remember(e);
     return e;
+  }
+
+  private fail(h: Header, hash: string, why: string): never {
+    throw new InvalidBlockError(`block ${h.height} ${hash.slice(0, 12)}: ${why}`);
   }
 
   /** Executed blocks for head + 1, bounded: a faulty authority cannot make this grow. */
@@ -218,7 +263,7 @@ export class ChainService {
       throw new InvalidBlockError(`commit of block ${e.block.header.height} does not extend head ${this.headInfo.height}`);
     }
     await this.store.commitBlock({
-      block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes: e.decoded.map((d) => d.hash),
+      block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes: e.decoded.map((d) => d.hash), txWires: e.decoded.map((d) => d.wire),
       results: e.result.results, writes: e.result.encodedWrites, nextAuthorities: e.result.nextAuthorities,
     });
     this.state.apply(e.result.writes);

@@ -2,13 +2,14 @@ import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
 import { proposerOf } from '../consensus/params.js';
 import { MAX_PROPOSALS_PER_ROUND } from '../consensus/proposals.js';
-import { proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes } from '../consensus/messages.js';
+import { compactProposal, proposalSignBytes, validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes, type WireProposal } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
-import type { Block, Commit } from '../chain/types.js';
+import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
-import { ChainService, InvalidBlockError } from './chain-service.js';
+import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed } from './chain-service.js';
+import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { DoubleSignError, type Signer } from './signer.js';
 
 export interface ConsensusHostOptions {
@@ -36,7 +37,14 @@ export interface ConsensusHostDeps {
   now?: () => number;
   /** Called when this node looks behind (a quorum for a block it lacks, a future-height message): sync. */
   onBehind?: () => void;
+  /** An admission under way for a tx hash (compact proposals wait for it rather than fetch the block). */
+  pendingTx?: (hash: string) => Promise<DecodedTx | undefined> | undefined;
+  /** Called before our proposal is broadcast: send queued txs first, so peers hold the block's txs. */
+  beforePropose?: () => void;
 }
+
+/** Proposals for heights after the next one, kept until their height starts. */
+const MAX_FUTURE_PROPOSALS = 16;
 
 /** Proposals more rounds ahead of ours than this are ignored (round skipping brings us there first). */
 const MAX_ROUNDS_AHEAD = 16;
@@ -44,7 +52,7 @@ const MAX_ROUNDS_AHEAD = 16;
 /** Fields of the consensus gossip envelope; `resend` makes a re-broadcast differ in bytes (gossip dedups by content). */
 const ENVELOPE_KEYS = new Set(['kind', 'vote', 'proposal', 'resend']);
 
-type WireMessage = { kind: 'proposal'; proposal: Proposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
+type WireMessage = { kind: 'proposal'; proposal: WireProposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
 
 /**
  * Drives the pure consensus engine: one serial input queue (gossip, timers, mempool
@@ -73,12 +81,16 @@ export class ConsensusHost {
   private lastProgressAt = Date.now();
   private resends = 0;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
+  private readonly assembly: ProposalAssembly;
+  /** Compact proposals for a later height than the next, with their author. */
+  private future: Array<{ p: WireProposal; from: string }> = [];
 
   constructor(private readonly opts: ConsensusHostOptions, private readonly deps: ConsensusHostDeps) {
     this.log = deps.logger.child({ module: 'consensus' });
     this.now = deps.now ?? Date.now;
     this.engine = new ConsensusEngine({ chainId: deps.chain.genesis.chainId, self: deps.signer?.account ?? null, timeouts: opts.timeouts }, this.log);
     deps.mempool.onReady(() => this.scheduleWake(this.opts.blockWindowMs));
+    this.assembly = new ProposalAssembly({ chain: deps.chain, mempool: deps.mempool, pending: deps.pendingTx ?? (() => undefined), network: deps.network, logger: deps.logger });
   }
 
   get status() {
@@ -125,6 +137,12 @@ export class ConsensusHost {
     this.proposals = new Map();
     this.proposalsPerRound = new Map();
     this.lastProgressAt = Date.now();
+    const future = this.future;
+    this.future = [];
+    for (const f of future) {
+      if (f.p.height === height) void this.receiveProposal(f.p, f.from);
+      else if (f.p.height > height) this.future.push(f);
+    }
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
     // After a restart while locked: hand the engine the locked proposal again, so it can
     // prevote it and, as proposer, re-propose it (its time is old: no clock check).
@@ -217,8 +235,10 @@ export class ConsensusHost {
         const p = a.proposal;
         const sig = await this.sign(p.height, p.round, 'proposal', p.blockHash, proposalSignBytes(chainId, p));
         if (sig) {
-          this.proposals.set(p.blockHash, { ...p, sig });
-          this.broadcast({ kind: 'proposal', proposal: { ...p, sig } });
+          const signed = { ...p, sig };
+          this.proposals.set(p.blockHash, signed);
+          this.deps.beforePropose?.();
+          this.broadcast({ kind: 'proposal', proposal: compactProposal(signed, this.assembly.txHashesOf(signed)) });
         }
         return [];
       }
@@ -299,6 +319,44 @@ export class ConsensusHost {
     }
   }
 
+  /** Rebuilds a compact proposal's block (mempool, else fetched) outside the queue, then validates it in the queue. */
+  private async receiveProposal(p: WireProposal, from: string): Promise<void> {
+    let got: AssembledBlock | null;
+    try {
+      got = await this.assembly.assemble(p, from);
+    } catch (err) {
+      this.log.warn({ height: p.height, round: p.round, err: (err as Error).message }, 'could not assemble proposal');
+      return;
+    }
+    if (got) this.enqueue(() => this.onAssembled(p, got, from));
+  }
+
+  /** A compact proposal with its block: validate (as checkProposal does for a fresh one) and hand it to the engine. */
+  private onAssembled(p: WireProposal, got: AssembledBlock, from: string): Action[] {
+    if (p.height !== this.deps.chain.head.height + 1) return [];
+    const first = p.polRound < 0;
+    const opts = { maxClockDriftMs: first ? this.opts.maxClockDriftMs : null, now: this.now(), proposer: first ? p.proposer : null };
+    let e: Executed | null = null;
+    try {
+      e = got.kind === 'assembled' ? this.deps.chain.validateAssembled(got.header, got.decoded, opts) : this.deps.chain.validateBlock(got.block, opts);
+      if (e.hash !== p.blockHash) throw new InvalidBlockError('blockHash does not match the header');
+    } catch (err) {
+      if (err instanceof TxRootMismatchError && got.kind === 'assembled') {
+        // A tx here has the proposal's tx hash but another signature: only the proposer's block can tell which.
+        this.log.info({ height: p.height, round: p.round }, 'proposal txRoot differs from the txs held here: fetching the block');
+        void this.assembly.fetch(p, from).then((f) => {
+          if (f) this.enqueue(() => this.onAssembled(p, f, from));
+        });
+        return [];
+      }
+      this.log.warn({ height: p.height, round: p.round, proposer: p.proposer, err: (err as Error).message }, 'invalid proposal');
+      e = null;
+    }
+    const full: Proposal = { ...p, block: e ? e.block : { header: p.block.header as unknown as Header, txs: [] } };
+    if (e) this.proposals.set(p.blockHash, full);
+    return this.engine.onProposal(full, e !== null);
+  }
+
   /**
    * Applies blocks fetched by sync, in order, through this single writer: each block's
    * commit certificate is checked against the authority set, the block is re-executed
@@ -336,7 +394,7 @@ export class ConsensusHost {
       if (raw.resend !== undefined && !Number.isSafeInteger(raw.resend)) throw new Error('resend must be an integer');
       for (const k of Object.keys(raw)) if (!ENVELOPE_KEYS.has(k)) throw new Error(`unknown field "${k}"`);
       if (raw.kind === 'vote') m = { kind: 'vote', vote: validateVoteMessage(raw.vote) };
-      else if (raw.kind === 'proposal') m = { kind: 'proposal', proposal: validateProposalMessage(raw.proposal) };
+      else if (raw.kind === 'proposal') m = { kind: 'proposal', proposal: validateWireProposal(raw.proposal, this.deps.chain.genesis.params.maxBlockTxs) };
       else throw new Error('kind must be "vote" or "proposal"');
     } catch (err) {
       this.log.debug({ from, err: (err as Error).message }, 'malformed consensus message');
@@ -371,12 +429,14 @@ export class ConsensusHost {
       blocks.add(p.blockHash);
       this.proposalsPerRound.set(p.round, blocks);
     }
-    if (p.height > head + 1) this.deps.onBehind?.();
-    this.enqueue(() => {
-      if (p.height !== this.deps.chain.head.height + 1) return this.engine.onProposal(p, false);
-      this.proposals.set(p.blockHash, p);
-      return this.engine.onProposal(p, this.checkProposal(p, true));
-    });
+    if (p.height > head + 1) {
+      this.deps.onBehind?.();
+      // Often only the commit of the next height is still queued here: keep it for its height.
+      if (this.future.length >= MAX_FUTURE_PROPOSALS) this.future.shift();
+      this.future.push({ p, from });
+      return 'accept';
+    }
+    void this.receiveProposal(p, from);
     return 'accept';
   }
 }

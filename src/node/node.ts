@@ -102,7 +102,10 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
         blockWindowMs: config.blockWindowMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000, rebroadcastMs: 1000,
       },
-      { chain, mempool, signer, network, logger: log, onBehind: () => sync.poke() },
+      {
+        chain, mempool, signer, network, logger: log, onBehind: () => sync.poke(),
+        pendingTx: (hash) => admission.pending(hash), beforePropose: () => txGossip.flush(),
+      },
     );
     const sync = new BlockSync(DEFAULT_SYNC_OPTIONS, { chain, store, network, apply: (blocks) => host.applySynced(blocks), logger: log });
     network.onGossip('consensus', (data, from) => host.handleGossip(data, from));

@@ -5,10 +5,10 @@
 
 export type Topic = 'tx' | 'consensus';
 export type GossipVerdict = 'accept' | 'ignore' | 'reject';
-export type ReqProtocol = 'status' | 'blocks';
+export type ReqProtocol = 'status' | 'blocks' | 'proposal';
 
 export const TOPICS: readonly Topic[] = ['tx', 'consensus'];
-export const REQ_PROTOCOLS: readonly ReqProtocol[] = ['status', 'blocks'];
+export const REQ_PROTOCOLS: readonly ReqProtocol[] = ['status', 'blocks', 'proposal'];
 
 export type GossipHandler = (data: Uint8Array, from: string) => GossipVerdict | Promise<GossipVerdict>;
 export type RequestHandler = (req: Uint8Array, from: string) => Promise<Uint8Array>;
@@ -29,8 +29,8 @@ export interface Network {
   publish(topic: Topic, data: Uint8Array): void;
   /**
    * Validate and receive gossip on `topic`. The verdict drives gossipsub: only 'accept' is
-   * forwarded; 'reject' also penalises the peer that relayed it. `from` is the message's
-   * signed author. Several handlers may be registered: any 'reject' wins, then any 'ignore'.
+   * forwarded; 'reject' also penalises the peer that relayed it. `from` is that peer (gossip
+   * messages carry no libp2p signature: payloads sign themselves). Several handlers may be registered: any 'reject' wins, then any 'ignore'.
    * A handler that throws or takes longer than a few seconds counts as 'ignore'.
    * Messages on a topic with no handler are ignored (not forwarded).
    */

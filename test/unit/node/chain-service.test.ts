@@ -10,7 +10,7 @@ import { createTxDecoder } from '../../../src/chain/validate-tx.js';
 import { signTx } from '../../../src/chain/tx.js';
 import { recordHandlers } from '../../../src/records/index.js';
 import { ChainStore } from '../../../src/storage/store.js';
-import { ChainService, InvalidBlockError } from '../../../src/node/chain-service.js';
+import { ChainService, InvalidBlockError, TxRootMismatchError } from '../../../src/node/chain-service.js';
 import { TxAdmission } from '../../../src/node/admission.js';
 import { blockHash, precommitSignBytes, txRootOf } from '../../../src/chain/block.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
@@ -92,6 +92,36 @@ describe('ChainService block validation', () => {
     expect(v({ ...b, header: { ...h, txRoot: '22'.repeat(32) } })).toThrow(/txRoot/);
     expect(v({ ...b, txs: [{ ...b.txs[0]!, nonce: 'x' } as never] })).toThrow(InvalidBlockError);
     expect(() => env.chain.checkCommit('33'.repeat(32), { height: 1, round: 0, blockHash: '33'.repeat(32), signatures: [] })).toThrow(/0 of 1 precommits/);
+  });
+});
+
+describe('ChainService.validateAssembled (compact proposals rebuilt from the mempool)', () => {
+  const register = (nonce: number) => signTx({ chainId: 'cs-test', type: 'member.register', from: admin.account, nonce, payload: { account: generateKeyPair().account, role: 'patient' } }, admin.secretKey);
+  const opts = { maxClockDriftMs: null, now: Date.now(), proposer: null };
+
+  it('accepts verified txs without decoding them again, and refuses any unverified one', async () => {
+    const env = await setup();
+    const peer = await setup();
+    const t = register(0);
+    env.admission.admit(t);
+    const built = env.chain.buildBlock(authority.account, Date.now());
+    const held = peer.admission.admit(t);
+    expect(peer.chain.validateAssembled(built.block.header, [held], opts).hash).toBe(built.hash);
+    const other = await setup();
+    const unverified = { ...other.admission.admit(t), verified: undefined };
+    expect(() => other.chain.validateAssembled(built.block.header, [unverified], opts)).toThrow(/signature not verified/);
+    expect(() => other.chain.validateAssembled({ ...built.block.header, height: 'x' }, [], opts)).toThrow(InvalidBlockError);
+  });
+
+  it('a same-hash tx with other wire bytes fails as TxRootMismatchError (the caller fetches the block)', async () => {
+    const env = await setup();
+    const peer = await setup();
+    const t = register(0);
+    env.admission.admit(t);
+    const built = env.chain.buildBlock(authority.account, Date.now());
+    const twin = { ...peer.admission.admit(t) };
+    twin.wire = Buffer.concat([twin.wire, Buffer.from(' ')]);
+    expect(() => peer.chain.validateAssembled(built.block.header, [twin], opts)).toThrow(TxRootMismatchError);
   });
 });
 

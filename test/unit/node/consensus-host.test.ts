@@ -2,15 +2,16 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { blockHash } from '../../../src/chain/block.js';
 import { txHash } from '../../../src/chain/tx.js';
+import { sha256Hex } from '../../../src/chain/hash.js';
 import type { Block } from '../../../src/chain/types.js';
-import { proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
-import type { Proposal, Vote } from '../../../src/consensus/index.js';
+import { compactProposal, proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
+import type { Vote, WireProposal } from '../../../src/consensus/index.js';
 import { commitProblem } from '../../../src/chain/commit.js';
 import { ConsensusHost, type ConsensusHostOptions } from '../../../src/node/consensus-host.js';
 import { Signer } from '../../../src/node/signer.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { KeyPair } from '../../../src/chain/ed25519.js';
-import { CHAIN_ID, commitNext, enc, FakeNetwork, fixedKey, openChain, registerPatient, removeTempDirs, tempDir, waitFor, type ChainEnv } from './support.js';
+import { CHAIN_ID, certify, commitNext, enc, FakeNetwork, fixedKey, forge, openChain, registerPatient, removeTempDirs, sleep, tempDir, waitFor, type ChainEnv } from './support.js';
 
 const SLOW: ConsensusHostOptions = {
   timeouts: { proposeMs: 60_000, prevoteMs: 60_000, precommitMs: 60_000, deltaMs: 0 },
@@ -65,8 +66,17 @@ async function peerBlock(env: ChainEnv, proposer: KeyPair, withTx = true): Promi
   return { block: e.block, hash: e.hash };
 }
 
-const proposal = (k: KeyPair, height: number, block: Block, hash = blockHash(block.header), over: Partial<Proposal> = {}): Proposal =>
-  signProposal(CHAIN_ID, { height, round: 0, polRound: -1, block, blockHash: hash, proposer: k.account, ...over }, k.secretKey);
+/** A signed proposal of `block` in its gossip form: header and tx hashes. */
+const proposal = (k: KeyPair, height: number, block: Block, hash = blockHash(block.header), over: Partial<WireProposal> = {}): WireProposal =>
+  compactProposal(signProposal(CHAIN_ID, { height, round: 0, polRound: -1, block, blockHash: hash, proposer: k.account, ...over }, k.secretKey), block.txs.map((t) => txHash(t)));
+
+/** Peers answer `proposal` block requests with `block` (whatever hash is asked). */
+function serveBlock(net: FakeNetwork, block: Block): void {
+  net.respond = async (_peer, protocol) => {
+    if (protocol !== 'proposal') throw new Error(`unexpected ${protocol} request`);
+    return enc(block);
+  };
+}
 
 describe('ConsensusHost.handleGossip: hostile and malformed peer messages', () => {
   it('rejects non-JSON, wrong kinds and malformed fields without throwing or changing anything', async () => {
@@ -112,14 +122,20 @@ describe('ConsensusHost.handleGossip: hostile and malformed peer messages', () =
     const p1 = env.authorities[1]!;
     const { block, hash } = await peerBlock(env, p1, false);
     const p = proposal(p1, 1, block, hash);
+    const hashes = Array.from({ length: env.chain.genesis.params.maxBlockTxs + 1 }, (_, i) => sha256Hex(Buffer.from(String(i))));
     const variants: unknown[] = [
       { ...p, polRound: 0 }, // must be below round
       { ...p, polRound: -2 },
       { ...p, block: null },
       { ...p, block: { header: block.header } },
-      { ...p, block: { header: block.header, txs: {} } },
-      { ...p, block: { header: [], txs: [] } },
-      { ...p, block: { ...block, extra: 1 } },
+      { ...p, block: { header: block.header, txHashes: {} } },
+      { ...p, block: { header: [], txHashes: [] } },
+      { ...p, block: { ...p.block, extra: 1 } },
+      { ...p, block: block }, // a full block is not the gossip form
+      { ...p, block: { header: block.header, txHashes: ['AB'.repeat(32)] } },
+      { ...p, block: { header: block.header, txHashes: ['ab'.repeat(31)] } },
+      { ...p, block: { header: block.header, txHashes: [hashes[0], hashes[0]] } },
+      { ...p, block: { header: block.header, txHashes: hashes } },
       { ...p, blockHash: hash.slice(1) },
       { ...p, proposer: 'x' },
       { ...p, sig: '' },
@@ -236,6 +252,7 @@ describe('ConsensusHost: proposals drive prevotes', () => {
       const hash = spoil === 'hash' ? 'ab'.repeat(32) : blockHash(bad.header);
       const p = proposal(proposer, 1, bad, hash);
       expect(verifyProposal(CHAIN_ID, p)).toBe(true);
+      serveBlock(net, bad); // this node lacks the peer's tx: it fetches the block
       expect(h.handleGossip(enc({ kind: 'proposal', proposal: p }), 'peer-p'), spoil).toBe('accept');
       const pv = await prevoteOf(net, 1);
       expect(pv, spoil).toMatchObject({ height: 1, round: 0, blockHash: null, validator: self.account });
@@ -245,15 +262,123 @@ describe('ConsensusHost: proposals drive prevotes', () => {
     }
   });
 
-  it('prevotes the block of a valid proposal from the round proposer', async () => {
+  it('prevotes the block of a valid proposal rebuilt from its own mempool, without fetching it', async () => {
     const env = await chain(4);
     const self = env.authorities[0]!;
     const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
     const { host: h, net } = host(env, { self });
     h.start();
     const { block, hash } = await peerBlock(env, proposer);
+    env.admission.admit(block.txs[0]); // tx gossip brought the tx here first
     expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
     expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
+    expect(net.requests).toEqual([]);
+  });
+
+  it('waits for a tx still being admitted (signature on a worker) instead of fetching the block', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { block, hash } = await peerBlock(env, proposer);
+    const net = new FakeNetwork();
+    const admitted = Promise.withResolvers<void>();
+    const pendingTx = (x: string) => (x === txHash(block.txs[0]!) ? admitted.promise.then(() => env.mempool.get(x)) : undefined);
+    const h = new ConsensusHost(SLOW, { chain: env.chain, mempool: env.mempool, signer: signerFor(self), network: net, logger: silentLogger(), pendingTx });
+    hosts.push(h);
+    h.start();
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    await sleep(50);
+    expect(net.messages('consensus')).toEqual([]); // nothing decided while the tx is in admission
+    env.admission.admit(block.txs[0]);
+    admitted.resolve();
+    expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
+    expect(net.requests).toEqual([]);
+  });
+
+  it('fetches the whole block from the proposal\'s author when it lacks a tx, verifying every signature', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { host: h, net } = host(env, { self });
+    h.start();
+    const { block, hash } = await peerBlock(env, proposer);
+    serveBlock(net, block);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
+    expect(net.requests).toEqual([{ peer: 'peer-p', protocol: 'proposal', req: { hash } }]);
+    expect(env.chain.executedBlock(hash)!.decoded.every((d) => d.verified === true)).toBe(true);
+  });
+
+  it('fetches the block when a held tx has the same hash but another signature (txRoot differs)', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { host: h, net } = host(env, { self });
+    h.start();
+    const { block, hash } = await peerBlock(env, proposer);
+    // A twin in the mempool: same body, other signature, marked verified (as a validly re-signed twin would be).
+    const twin = env.decode(forge(block.txs[0]!));
+    twin.verified = true;
+    env.mempool.add(twin, 0);
+    serveBlock(net, block);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
+    expect(net.requests.map((r) => r.protocol)).toEqual(['proposal']);
+  });
+
+  it('when no peer can provide a proposal\'s block, it does not vote for it (the propose timeout decides)', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { host: h, net } = host(env, { self });
+    net.connect('peer-q');
+    h.start();
+    const { block, hash } = await peerBlock(env, proposer);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    const proposerNode = env.chain.currentAuthorities.find((a) => a.account === proposer.account)!.nodeId;
+    await waitFor(() => net.requests.length === 3, 5_000, 'three fetch attempts');
+    await sleep(50);
+    await h.idle();
+    // The author, the proposer's own node, then every other connected peer.
+    expect(net.requests.map((r) => r.peer)).toEqual(['peer-p', proposerNode, 'peer-q']);
+    expect(net.messages('consensus')).toEqual([]);
+    expect(env.chain.head.height).toBe(0);
+  });
+
+  it('serves the blocks it built or validated for the next height, and nothing else', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const { net } = host(env, { self });
+    env.admission.admit(registerPatient(0));
+    const e = env.chain.buildBlock(self.account, Date.now());
+    const served = JSON.parse(Buffer.from(await net.serve('proposal', { hash: e.hash })).toString('utf8'));
+    expect(served).toEqual(e.block);
+    await expect(net.serve('proposal', { hash: 'cd'.repeat(32) })).rejects.toThrow(/no proposed block/);
+    await expect(net.serve('proposal', { hash: 'x' }, 'peer-z')).rejects.toThrow(/64 lowercase hex/);
+    expect(net.penalties).toEqual([{ peer: 'peer-z', reason: 'malformed proposal block request' }]);
+  });
+
+  it('keeps a proposal for the height after next until that height starts', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const { host: h, net, onBehind } = host(env, { self });
+    h.start();
+    await h.idle();
+    // Block 1 is committed from elsewhere; its successor's proposal arrives before this node's commit.
+    const peer = await chain(4);
+    const p1 = env.authorities[proposerIndex(env, 1, 0)]!;
+    const b1 = peer.chain.buildBlock(p1.account, Date.now());
+    const c1 = certify(peer, 1, b1.hash);
+    await peer.chain.commit(b1, c1);
+    const p2 = env.authorities[proposerIndex(env, 2, 0)]!;
+    const b2 = peer.chain.buildBlock(p2.account, Date.now() + 1);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(p2, 2, b2.block, b2.hash) }), 'peer-p')).toBe('accept');
+    expect(onBehind).toHaveBeenCalled();
+    await h.idle();
+    expect(net.messages('consensus')).toEqual([]);
+    // Now block 1 arrives by sync: height 2 starts and the kept proposal is validated.
+    await h.applySynced([{ block: b1.block, commit: c1 }]);
+    expect(await prevoteOf(net, 2)).toMatchObject({ height: 2, round: 0, blockHash: b2.hash });
   });
 
   it('a valid proposal from an authority that is not the round proposer gets no prevote for its block', async () => {

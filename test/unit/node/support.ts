@@ -16,7 +16,7 @@ import { signTx } from '../../../src/chain/tx.js';
 import { peerId } from '../chain/state/fixtures.js';
 import type { ChainParams, Commit, Genesis, Tx, TxBody } from '../../../src/chain/types.js';
 import { createTxDecoder } from '../../../src/chain/validate-tx.js';
-import { TxAdmission } from '../../../src/node/admission.js';
+import { TxAdmission, type TxDecoder } from '../../../src/node/admission.js';
 import { ChainService, type Executed } from '../../../src/node/chain-service.js';
 import type { GossipHandler, GossipVerdict, Network, PeerChangeHandler, ReqProtocol, RequestHandler, Topic } from '../../../src/p2p/interface.js';
 import { recordHandlers } from '../../../src/records/index.js';
@@ -76,6 +76,8 @@ export interface ChainEnv {
   mempool: Mempool;
   machine: StateMachine;
   admission: TxAdmission;
+  /** The node's wire-tx decoder (shape, size, hash). */
+  decode: TxDecoder;
   admin: KeyPair;
   /** Sorted by account: the engine's proposer order. */
   authorities: KeyPair[];
@@ -112,7 +114,7 @@ export async function openChain(opts: ChainOptions = {}): Promise<ChainEnv> {
   const admission = new TxAdmission(chain, mempool, machine, decode);
   let closed = false;
   return {
-    genesis, dir, store, chain, mempool, machine, admission, admin: ADMIN, authorities,
+    genesis, dir, store, chain, mempool, machine, admission, decode, admin: ADMIN, authorities,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,0 +1,128 @@
+import type { Logger } from '../util/logger.js';
+import type { Block, DecodedTx } from '../chain/types.js';
+import type { Mempool } from '../chain/mempool.js';
+import { txHash } from '../chain/tx.js';
+import type { Proposal, WireProposal } from '../consensus/index.js';
+import type { Network } from '../p2p/interface.js';
+import { errMessage } from '../p2p/errors.js';
+import { isHex } from '../util/hex.js';
+import { isObject } from '../util/json.js';
+import type { ChainService } from './chain-service.js';
+
+/**
+ * Where a proposal's block came from: rebuilt from txs this node holds (decoded and
+ * verified already), or fetched whole from a peer (to be decoded and verified).
+ */
+export type AssembledBlock =
+  | { kind: 'assembled'; header: unknown; decoded: DecodedTx[] }
+  | { kind: 'fetched'; block: Block };
+
+export interface ProposalAssemblyDeps {
+  chain: ChainService;
+  mempool: Mempool;
+  /** An admission under way for this tx hash (signature on a worker thread), if any. */
+  pending: (hash: string) => Promise<DecodedTx | undefined> | undefined;
+  network: Network | null;
+  logger: Logger;
+  /** Per-peer timeout of a block fetch. */
+  fetchTimeoutMs?: number;
+}
+
+const DEFAULT_FETCH_TIMEOUT_MS = 2_000;
+
+/**
+ * Compact proposals (as in CometBFT's "compact blocks" proposals, Bitcoin BIP 152): a
+ * proposal travels with its block's header and tx hashes, and each validator rebuilds the
+ * block from its own mempool, where tx gossip put the txs already verified. This halves
+ * the bytes every node receives per tx and skips decoding the block's txs again.
+ *
+ * When a tx is missing (not gossiped yet, refused here, evicted), or when the rebuilt
+ * block does not hash to the header's txRoot (a tx with the same body hash but another
+ * signature), the whole block is fetched by hash over request/response (`proposal`
+ * protocol) from the proposal's author, then from other peers, and validated like any
+ * block from a peer. Every node serves the blocks it built or validated for the next height.
+ */
+export class ProposalAssembly {
+  private readonly log: Logger;
+  private readonly fetchTimeoutMs: number;
+
+  constructor(private readonly deps: ProposalAssemblyDeps) {
+    this.log = deps.logger.child({ module: 'proposals' });
+    this.fetchTimeoutMs = deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    deps.network?.handle('proposal', async (req, from) => this.serve(req, from));
+  }
+
+  /** The tx hashes of a proposal's block, for its compact form. */
+  txHashesOf(p: Proposal): string[] {
+    const e = this.deps.chain.executedBlock(p.blockHash);
+    if (e) return e.decoded.map((d) => d.hash);
+    return p.block.txs.map((tx) => txHash(tx));
+  }
+
+  /**
+   * The block of a compact proposal from txs held here (waiting for admissions under way),
+   * else fetched whole; null when no peer could provide it (the round's propose timeout
+   * then prevotes nil, as for any proposal that never arrives).
+   */
+  async assemble(p: WireProposal, from: string): Promise<AssembledBlock | null> {
+    const known = this.deps.chain.executedBlock(p.blockHash);
+    if (known) return { kind: 'assembled', header: known.block.header, decoded: known.decoded };
+    const decoded: DecodedTx[] = [];
+    let missing = 0;
+    for (const hash of p.block.txHashes) {
+      let d = this.deps.mempool.get(hash);
+      if (d === undefined) {
+        const pending = this.deps.pending(hash);
+        if (pending) d = await pending;
+      }
+      if (d === undefined) missing++;
+      else decoded.push(d);
+    }
+    if (missing === 0) return { kind: 'assembled', header: p.block.header, decoded };
+    this.log.debug({ height: p.height, round: p.round, missing, txs: p.block.txHashes.length }, 'proposal has txs this node lacks: fetching the block');
+    return this.fetch(p, from);
+  }
+
+  /** The whole block of a proposal, from its author first, then from every other connected peer. */
+  async fetch(p: Pick<Proposal, 'height' | 'round' | 'blockHash' | 'proposer'>, from: string): Promise<AssembledBlock | null> {
+    const net = this.deps.network;
+    if (!net) return null;
+    const proposerNode = this.deps.chain.currentAuthorities.find((a) => a.account === p.proposer)?.nodeId;
+    const peers = [...new Set([from, ...(proposerNode ? [proposerNode] : []), ...net.connectedPeers()])].filter((id) => id !== net.peerId);
+    const req = Buffer.from(JSON.stringify({ hash: p.blockHash }));
+    for (const peer of peers) {
+      try {
+        const raw = JSON.parse(Buffer.from(await net.request(peer, 'proposal', req, this.fetchTimeoutMs)).toString('utf8')) as unknown;
+        if (!isObject(raw) || !Array.isArray(raw.txs)) throw new Error('response is not {header, txs}');
+        return { kind: 'fetched', block: raw as unknown as Block };
+      } catch (err) {
+        this.log.debug({ peer, height: p.height, round: p.round, err: errMessage(err) }, 'proposal block fetch failed');
+      }
+    }
+    this.log.warn({ height: p.height, round: p.round, block: p.blockHash, peers: peers.length }, 'no peer could provide the proposed block');
+    return null;
+  }
+
+  /** `proposal` protocol: {hash} -> the full block (wire txs), if this node built or validated it. */
+  private serve(req: Uint8Array, from: string): Uint8Array {
+    let hash: unknown;
+    try {
+      hash = (JSON.parse(Buffer.from(req).toString('utf8')) as { hash?: unknown }).hash;
+    } catch {
+      hash = undefined;
+    }
+    if (!isHex(hash, 32)) {
+      this.deps.network?.penalize(from, 'malformed proposal block request');
+      throw new Error('request must be {"hash": 64 lowercase hex}');
+    }
+    const e = this.deps.chain.executedBlock(hash);
+    if (!e) throw new Error(`no proposed block ${hash.slice(0, 12)} here`);
+    const parts: Buffer[] = [Buffer.from(`{"header":${JSON.stringify(e.block.header)},"txs":[`)];
+    e.decoded.forEach((d, i) => parts.push(...(i > 0 ? [COMMA, d.wire] : [d.wire])));
+    parts.push(CLOSE);
+    return Buffer.concat(parts);
+  }
+}
+
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
