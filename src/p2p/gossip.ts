@@ -120,14 +120,13 @@ export class Gossip {
   private async validate(source: string, msg: Message): Promise<GossipVerdict> {
     const { log } = this.m;
     const topic = this.opts.topicByName.get(msg.topic);
-    if (topic === undefined || msg.type !== 'signed') return 'reject';
-    const author = msg.from.toString();
+    if (topic === undefined || msg.type !== 'unsigned') return 'reject';
     if (msg.data.length > this.opts.maxBytes) {
-      log.debug({ peer: source, author, bytes: msg.data.length }, 'oversized gossip message');
+      log.debug({ peer: source, bytes: msg.data.length }, 'oversized gossip message');
       return 'reject';
     }
-    // relayed from a member but written by a non-member (e.g. just removed): drop, blame nobody
-    if (!this.m.members.isAllowed(author)) return 'ignore';
+    // a peer removed from the consortium a moment ago: drop what it still relays, blame nobody
+    if (!this.m.members.isAllowed(source)) return 'ignore';
     const handlers = this.handlers.get(topic);
     if (handlers === undefined || handlers.length === 0) return 'ignore';
     if (this.inflightValidations >= MAX_INFLIGHT_VALIDATIONS) {
@@ -137,18 +136,18 @@ export class Gossip {
     this.inflightValidations++;
     try {
       const settled = await withTimeout(
-        Promise.allSettled(handlers.map(async (h) => h(msg.data, author))),
+        Promise.allSettled(handlers.map(async (h) => h(msg.data, source))),
         GOSSIP_VALIDATION_TIMEOUT_MS,
       );
       if (settled === 'timeout') {
-        log.warn({ topic, author }, 'gossip handler timed out: message ignored');
+        log.warn({ topic, peer: source }, 'gossip handler timed out: message ignored');
         return 'ignore';
       }
       let verdict: GossipVerdict = 'accept';
       for (const r of settled) {
         let v: GossipVerdict;
         if (r.status === 'rejected') {
-          log.warn({ topic, author, err: errMessage(r.reason) }, 'gossip handler threw: message ignored');
+          log.warn({ topic, peer: source, err: errMessage(r.reason) }, 'gossip handler threw: message ignored');
           v = 'ignore';
         } else {
           v = isVerdict(r.value) ? r.value : 'ignore';

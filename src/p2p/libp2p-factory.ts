@@ -1,5 +1,5 @@
 /**
- * The one place libp2p is configured: TCP + Noise + Yamux, identify, gossipsub (StrictSign,
+ * The one place libp2p is configured: TCP + Noise + Yamux, identify, gossipsub (StrictNoSign,
  * async validation, content-hash message ids, small-network mesh degrees) and the
  * membership connection gater. No discovery (no mDNS, DHT or bootstrap): peers come from the
  * static list and inbound dials by members.
@@ -10,7 +10,7 @@ import { tcp } from '@libp2p/tcp';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@libp2p/yamux';
 import { identify, type Identify } from '@libp2p/identify';
-import { gossipsub, StrictSign, type GossipSub, type GossipsubOpts, type Message, type TopicValidatorResult } from '@libp2p/gossipsub';
+import { gossipsub, StrictNoSign, type GossipSub, type GossipsubOpts, type Message, type TopicValidatorResult } from '@libp2p/gossipsub';
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface';
 
 /** Headroom for gossipsub RPC framing (signature, key, seqno, topic, control) above the data cap. */
@@ -87,7 +87,10 @@ export async function createMedledgerLibp2p(o: Libp2pFactoryOptions): Promise<{ 
     services: {
       identify: identify(),
       pubsub: gossipsub({
-        globalSignaturePolicy: StrictSign,
+        // Every payload signs itself (txs by their accounts, consensus messages by authorities)
+        // and the relaying peer is authenticated by Noise and admitted by the membership gater:
+        // a libp2p signature per message would only add a sign and a verify (Lodestar does the same).
+        globalSignaturePolicy: StrictNoSign,
         allowedTopics: o.topics,
         fallbackToFloodsub: false,
         emitSelf: false,

@@ -71,7 +71,7 @@ describe('gossip', () => {
     expect(sc.tx).not.toContain('bad-1');
     expect(sc.tx).not.toContain('meh-1');
     expect(sc.tx).not.toContain('boom-1');
-    expect(authors).toEqual([a.peerId]); // `from` is the signed author, not the relaying B
+    expect(authors).toEqual([b.peerId]); // `from` is the relaying peer (messages carry no libp2p signature)
   });
 
   it('oversized gossip is dropped by a receiver with a smaller cap', async () => {
