@@ -1,7 +1,8 @@
 /**
  * Per-block steps: executing 1000 load txs through the state machine (records handlers,
  * MapState, no commit so each iteration runs the same block), and the LevelDB commit of
- * such a block (ChainStore.commitBlock, one synced batch) in a temp dir.
+ * such a block (ChainStore.commitBlock, one synced batch) in a temp dir, given what
+ * ChainService.commit gives it (the executor's encoded writes, the txs' wire bytes).
  * Run: npx vitest bench --run bench/
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,7 +47,7 @@ describe(`block of ${BLOCK} txs (mix: 80% access.log, 15% record.anchor, 5% cons
     const hash = blockHash(header);
     await store.commitBlock({
       block: { header, txs: txs.map((t) => t.tx) }, hash, commit: { height, round: 0, blockHash: hash, signatures: [] },
-      txHashes: txs.map((t) => t.hash), results: executed.results, writes: executed.writes, nextAuthorities: null,
+      txHashes: txs.map((t) => t.hash), txWires: txs.map((t) => t.wire), results: executed.results, writes: executed.encodedWrites, nextAuthorities: null,
     });
   }, { time: 3000 });
 });

@@ -7,24 +7,27 @@ export interface BatchWriter {
   del(key: string): unknown;
 }
 
-/** Index entries for one tx's events (storage/keys.ts documents each index). */
-export function indexOps(ops: BatchWriter, events: readonly IndexEvent[], height: number, index: number): void {
+/**
+ * Index entries for one tx's events (storage/keys.ts documents each index); `at` is the
+ * tx's position `K.seq(height, index)`, built once per tx by the caller.
+ */
+export function indexOps(ops: BatchWriter, events: readonly IndexEvent[], at: string): void {
   for (const e of events) {
     switch (e.kind) {
       case 'record': {
         const { kind: _kind, ...version } = e;
         ops.put(K.recordVersionKey(e.recordId, e.version), JSON.stringify(version));
-        if (e.version === 1) ops.put(K.patientRecordKey(e.patient, height, index), e.recordId);
+        if (e.version === 1) ops.put(K.patientRecordPrefix(e.patient) + at, e.recordId);
         break;
       }
       case 'consent':
-        ops.put(K.patientConsentKey(e.patient, height, index), e.consentId);
+        ops.put(K.patientConsentPrefix(e.patient) + at, e.consentId);
         break;
       case 'access': {
         const v = JSON.stringify(e.event);
-        ops.put(K.auditKey('patient', e.event.patient, height, index), v);
-        ops.put(K.auditKey('recordId', e.event.recordId, height, index), v);
-        ops.put(K.auditKey('actor', e.event.actor, height, index), v);
+        ops.put(K.auditPrefix('patient', e.event.patient) + at, v);
+        ops.put(K.auditPrefix('recordId', e.event.recordId) + at, v);
+        ops.put(K.auditPrefix('actor', e.event.actor) + at, v);
         break;
       }
       case 'member':

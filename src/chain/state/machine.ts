@@ -6,7 +6,7 @@ import type {
   AccountState, BlockContext, BlockResult, IndexEvent, ReadEnv, StateReader, TxEnv, TxHandler, TxResult,
 } from './interface.js';
 import { fail } from './errors.js';
-import { AUTHORITIES_KEY, getAccount, getAuthorities, putAccount } from './keys.js';
+import { AUTHORITIES_KEY, getAccount, getAuthorities, putAccount, type StateWriter } from './keys.js';
 import { Overlay } from './overlay.js';
 import { stateRootEncoded } from './root.js';
 
@@ -106,6 +106,8 @@ function checkSender(state: StateReader, dtx: DecodedTx, chainId: string): Accou
 
 class BlockRun implements BlockExecutor {
   private readonly overlay: Overlay;
+  /** The executor's own writes (nonce bumps): encoded once per key, at `finish`. */
+  private readonly own: StateWriter;
   private readonly startAuthorities: readonly Authority[];
   private readonly results: TxResult[] = [];
   private finished: BlockResult | null = null;
@@ -118,6 +120,8 @@ class BlockRun implements BlockExecutor {
     private readonly ctx: BlockContext,
   ) {
     this.overlay = new Overlay(state);
+    const overlay = this.overlay;
+    this.own = { put: (k, v) => overlay.putDeferred(k, v), del: (k) => overlay.del(k) };
     this.startAuthorities = getAuthorities(state);
   }
 
@@ -133,7 +137,7 @@ class BlockRun implements BlockExecutor {
     }
     // Admitted: the tx consumes its nonce whatever its outcome.
     const sender: AccountState = { ...acct, nonce: acct.nonce + 1 };
-    putAccount(this.overlay, sender);
+    putAccount(this.own, sender);
     const result = this.execute(dtx, sender);
     this.results.push(result);
     return result;

@@ -11,10 +11,14 @@ import type { StateReader, StateValue, StateWrites } from './interface.js';
  * leak a change into its parent through a shared object. Values read from the base are
  * frozen too (never mutated: the base's own objects stay as they are, only frozen). `put` also encodes the value (JCS) once, which refuses non-JSON values
  * at the write that made them and gives `stateRoot` its bytes without re-encoding.
+ * `putDeferred` (the executor's own nonce bumps) encodes only in `encodedWrites`, once
+ * per key however often the block rewrote it.
  */
 export class Overlay implements StateReader {
   private readonly values = new Map<string, StateValue | null>();
   private readonly encoded = new Map<string, Buffer | null>();
+  /** Keys whose latest value was put with `putDeferred`: not encoded yet. */
+  private readonly deferred = new Set<string>();
 
   constructor(private readonly base: StateReader, private readonly parent: Overlay | null = null) {}
 
@@ -35,22 +39,39 @@ export class Overlay implements StateReader {
     const bytes = canonicalBytes(value);
     this.values.set(key, deepFreeze(value));
     this.encoded.set(key, bytes);
+    this.deferred.delete(key);
+  }
+
+  /**
+   * `put` for a value the caller built itself from JSON (the executor's nonce bump), so
+   * it cannot fail to encode: its JCS bytes are computed in `encodedWrites`, once for the
+   * key's final value, instead of at every write (a sender with n txs in a block).
+   */
+  putDeferred(key: string, value: StateValue): void {
+    this.values.set(key, deepFreeze(value));
+    this.encoded.set(key, null);
+    this.deferred.add(key);
   }
 
   del(key: string): void {
     this.values.set(key, null);
     this.encoded.set(key, null);
+    this.deferred.delete(key);
   }
 
   /** Folds this layer's writes into its parent. */
   commit(): void {
     if (this.parent === null) throw new Error('Overlay.commit: not a child overlay');
+    const { parent } = this;
     for (const [k, v] of this.values) {
-      this.parent.values.set(k, v);
-      this.parent.encoded.set(k, this.encoded.get(k)!);
+      parent.values.set(k, v);
+      parent.encoded.set(k, this.encoded.get(k)!);
+      if (this.deferred.has(k)) parent.deferred.add(k);
+      else parent.deferred.delete(k);
     }
     this.values.clear();
     this.encoded.clear();
+    this.deferred.clear();
   }
 
   /** This layer's writes in first-write order (null = delete). A copy. */
@@ -60,6 +81,8 @@ export class Overlay implements StateReader {
 
   /** The same writes with each value's JCS bytes (null = delete), for `stateRoot`. */
   encodedWrites(): ReadonlyMap<string, Buffer | null> {
+    for (const k of this.deferred) this.encoded.set(k, canonicalBytes(this.values.get(k)));
+    this.deferred.clear();
     return this.encoded;
   }
 
@@ -72,7 +95,10 @@ export class Overlay implements StateReader {
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== null && typeof v === 'object') deepFreeze(v);
+    }
   }
   return value;
 }

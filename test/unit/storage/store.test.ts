@@ -4,6 +4,8 @@ import { Level } from 'level';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AccessEvent, IndexEvent, StateWrites, TxResult } from '../../../src/chain/state/interface.js';
 import type { Authority, Header } from '../../../src/chain/types.js';
+import { generateKeyPair } from '../../../src/chain/ed25519.js';
+import { decodeTx, signTx } from '../../../src/chain/tx.js';
 import * as K from '../../../src/storage/keys.js';
 import { ChainStore, StoreError, type BlockCommit } from '../../../src/storage/store.js';
 import { removeTempDirs, tempDir } from '../node/support.js';
@@ -156,6 +158,27 @@ describe('ChainStore', () => {
     expect(await store.validatorChanges(16)).toEqual([{ height: 2, authorities: AUTHORITIES }]);
     expect((await store.getBlockByHash(H('3')))?.header.height).toBe(3);
     expect(await store.head()).toEqual({ height: 17, hash: H('4') });
+  });
+
+  it('a block stored from its txs\' wire bytes reads back as the same objects as one serialised from the txs', async () => {
+    const key = generateKeyPair();
+    const txs = [
+      { type: 'access.log' as const, payload: { recordId: 'north:Observation/1', action: 'read', purpose: 'TREAT', emergency: true, reason: 'other' } },
+      { type: 'consent.grant' as const, payload: { grantee: 'org:north', scope: { recordTypes: ['Observation'] }, purpose: 'TREAT', expiresAt: 9_000 } },
+    ].map((b, nonce) => decodeTx(signTx({ chainId: 'store-test', from: key.account, nonce, ...b }, key.secretKey)));
+    const stored = [];
+    for (const wires of [undefined, txs.map((d) => d.wire)]) {
+      const { store } = await withGenesis();
+      const c = blockCommit(1, { block: { header: header(1), txs: txs.map((d) => d.tx) }, txHashes: txs.map((d) => d.hash), txWires: wires });
+      await store.commitBlock(c);
+      stored.push(await store.getBlock(1));
+      await close(store);
+    }
+    expect(stored[1]).toStrictEqual(stored[0]);
+    expect(stored[1]).toStrictEqual({ hash: H('d'), header: header(1), txs: txs.map((d) => d.tx), txHashes: txs.map((d) => d.hash) });
+    const { store } = await withGenesis();
+    await expect(store.commitBlock(blockCommit(1, { block: { header: header(1), txs: txs.map((d) => d.tx) }, txWires: [txs[0]!.wire] }))).rejects.toThrow(/1 tx wires for 2 txs/);
+    expect(await store.head()).toEqual({ height: 0, hash: H('0') });
   });
 
   it('a locked data directory is refused with a clear message', async () => {

@@ -63,4 +63,27 @@ describe('Overlay', () => {
     expect(o.encodedWrites().get('k')!.toString()).toBe('{"a":"x","b":1}');
     expect(o.encodedWrites().get('d')).toBeNull();
   });
+  it('putDeferred encodes the final value in encodedWrites; a later put, del or child write wins', () => {
+    const o = new Overlay(new MapState());
+    o.putDeferred('a', { n: 1 });
+    o.putDeferred('a', { n: 2 });
+    o.putDeferred('b', { n: 1 });
+    o.put('b', { n: 3 });
+    o.putDeferred('c', { n: 1 });
+    o.del('c');
+    o.putDeferred('d', { n: 1 });
+    const child = o.child();
+    child.put('d', { n: 4 });
+    child.commit();
+    o.putDeferred('e', { n: 1 });
+    const child2 = o.child();
+    child2.putDeferred('e', { n: 5 });
+    child2.commit();
+    expect(o.get('a')).toEqual({ n: 2 });
+    expect(Object.isFrozen(o.get('a'))).toBe(true);
+    const enc = o.encodedWrites();
+    expect([...enc].map(([k, v]) => [k, v === null ? null : v.toString()])).toEqual([
+      ['a', '{"n":2}'], ['b', '{"n":3}'], ['c', null], ['d', '{"n":4}'], ['e', '{"n":5}'],
+    ]);
+  });
 });
