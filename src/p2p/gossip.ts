@@ -21,6 +21,8 @@ const VERDICT_RESULT: Record<GossipVerdict, TopicValidatorResult> = {
   reject: TopicValidatorResult.Reject,
 };
 
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function isVerdict(v: unknown): v is GossipVerdict {
   return v === 'accept' || v === 'ignore' || v === 'reject';
 }
@@ -99,12 +101,20 @@ export class Gossip {
     }
   }
 
-  /** Validate one received message and report the verdict to gossipsub. Never throws. */
+  /**
+   * Validate one received message and report the verdict to gossipsub. Never throws.
+   * It yields to I/O before validating, so the IDONTWANT gossipsub queued on receipt
+   * reaches our mesh peers first, and again before reporting, so the IDONTWANTs our
+   * peers sent meanwhile are read before gossipsub forwards to them: in a small fully
+   * connected consortium that turns most relayed copies of a large message into none.
+   */
   async onMessage(m: GossipsubMessage): Promise<void> {
     const source = m.propagationSource.toString();
     let verdict: GossipVerdict;
     try {
+      await yieldToIo();
       verdict = await this.validate(source, m.msg);
+      if (verdict === 'accept') await yieldToIo();
     } catch (err) {
       this.m.log.warn({ peer: source, err: errMessage(err) }, 'gossip validation failed');
       verdict = 'ignore';
