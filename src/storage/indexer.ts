@@ -24,10 +24,11 @@ export function indexOps(ops: BatchWriter, events: readonly IndexEvent[], at: st
         ops.put(K.patientConsentPrefix(e.patient) + at, e.consentId);
         break;
       case 'access': {
-        const v = JSON.stringify(e.event);
-        ops.put(K.auditPrefix('patient', e.event.patient) + at, v);
-        ops.put(K.auditPrefix('recordId', e.event.recordId) + at, v);
-        ops.put(K.auditPrefix('actor', e.event.actor) + at, v);
+        // The event is stored once, under its patient; the record and actor indexes point there.
+        const patient = e.event.patient;
+        ops.put(K.auditPrefix('patient', patient) + at, JSON.stringify(e.event));
+        ops.put(K.auditPrefix('recordId', e.event.recordId) + at, patient);
+        ops.put(K.auditPrefix('actor', e.event.actor) + at, patient);
         break;
       }
       case 'member':

@@ -15,9 +15,9 @@
  *   xv/<recordId>!<v12>         -> record version                records_history, records_verify
  *   xr/<patient>!<h16><i8>      -> recordId                      records_byPatient (first anchor)
  *   xc/<patient>!<h16><i8>      -> consentId                     consent_list
- *   xa/p/<patient>!<h16><i8>    -> AccessEvent                   audit_trail by patient
- *   xa/r/<recordId>!<h16><i8>   -> AccessEvent                   audit_trail by record
- *   xa/a/<actor>!<h16><i8>      -> AccessEvent                   audit_trail by actor
+ *   xa/p/<patient>!<h16><i8>    -> AccessEvent                   audit_trail by patient (the one copy of the event)
+ *   xa/r/<recordId>!<h16><i8>   -> patient                       audit_trail by record: the event is xa/p/<patient>!<same suffix>
+ *   xa/a/<actor>!<h16><i8>      -> patient                       audit_trail by actor: likewise
  *
  * An id in an index key ends with "!", which no id can contain (record ids are
  * `[a-z0-9-]:[A-Za-z0-9._/-]`, accounts hex): the range of one id never holds another

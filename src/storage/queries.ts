@@ -1,7 +1,7 @@
 import type { AccessEvent, IndexEvent } from '../chain/state/interface.js';
 import { ParamError } from '../util/errors.js';
 import * as K from './keys.js';
-import { parseStored, type ChainStore } from './store.js';
+import { parseStored, StoreError, type ChainStore } from './store.js';
 
 /**
  * Paged reads of the query indexes (storage/keys.ts: xv, xr, xc, xa). Every read is one
@@ -18,7 +18,7 @@ export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
 /** The part of ChainStore the queries read. */
-export type IndexStore = Pick<ChainStore, 'range'>;
+export type IndexStore = Pick<ChainStore, 'range' | 'getMany'>;
 
 export interface Page<T> {
   items: T[];
@@ -111,7 +111,19 @@ export class IndexQueries {
     }
     const lo = q.fromHeight === undefined ? SEQ_MIN : K.seq(q.fromHeight, 0);
     const hi = q.toHeight === undefined ? SEQ_MAX : K.h16(q.toHeight) + 'ffffffff';
-    return this.page({ prefix: K.auditPrefix(q.by, q.id), lo, hi, cursor: q.cursor, limit: q.limit, newestFirst: true }, (k, v) => parseStored<AccessEvent>(k, v));
+    const prefix = K.auditPrefix(q.by, q.id);
+    const page = await this.page({ prefix, lo, hi, cursor: q.cursor, limit: q.limit, newestFirst: true }, (k, v) => ({ k, v }));
+    if (q.by === 'patient') return { items: page.items.map(({ k, v }) => parseStored<AccessEvent>(k, v)), nextCursor: page.nextCursor };
+    // By record or actor the row holds the patient: the event itself is under xa/p/<patient>!<same suffix>.
+    const keys = page.items.map(({ k, v }) => K.auditPrefix('patient', v) + k.slice(prefix.length));
+    const values = await this.store.getMany(keys);
+    return {
+      items: values.map((v, i) => {
+        if (v === undefined) throw new StoreError('corrupt', `audit index ${page.items[i]!.k} points at missing event ${keys[i]}`);
+        return parseStored<AccessEvent>(keys[i]!, v);
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /**

@@ -179,6 +179,11 @@ export class ChainStore {
   async get(key: string): Promise<string | undefined> {
     return this.db.get(key);
   }
+
+  /** Values of several keys in one call, in order (undefined where absent). */
+  async getMany(keys: string[]): Promise<Array<string | undefined>> {
+    return keys.length === 0 ? [] : this.db.getMany(keys);
+  }
 }
 
 /** Per-op option of a value already in UTF-8 bytes (the db's default value encoding is utf8). */
