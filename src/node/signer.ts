@@ -138,7 +138,10 @@ export class Signer {
   /** One synchronous write + fdatasync of the next slot: durable before the signature is returned. */
   private persist(rec: SignRecord): void {
     const seq = this.seq + 1;
-    const data = Buffer.from(JSON.stringify({ seq, rec, sum: sha256Hex(seq + JSON.stringify(rec)) }));
+    // The record (a precommit's lock carries its whole proposed block) is serialised once;
+    // the file is exactly JSON.stringify({seq, rec, sum}), what read() parses and checks.
+    const recJson = JSON.stringify(rec);
+    const data = Buffer.from(`{"seq":${seq},"rec":${recJson},"sum":"${sha256Hex(seq + recJson)}"}`);
     const fd = this.fds[seq % 2]!;
     writeSync(fd, data, 0, data.length, 0);
     ftruncateSync(fd, data.length);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DoubleSignError, Signer } from '../../../src/node/signer.js';
 import { generateKeyPair, verify } from '../../../src/chain/ed25519.js';
+import { sha256Hex } from '../../../src/chain/hash.js';
 
 const kp = generateKeyPair();
 const bytes = (s: string) => Buffer.from(s.padEnd(32, '.'));
@@ -42,6 +43,16 @@ describe('Signer (double-sign guard)', () => {
     expect(again.lockAt(10)).toBeNull();
     await again.sign(10, 0, 'prevote', 'bb', bytes('N'));
     expect(again.lockAt(10)).toBeNull();
+  });
+
+  it('writes each slot as exactly JSON.stringify({seq, rec, sum}) with sum = sha256(seq + JSON(rec))', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const s = new Signer(path, kp.secretKey, kp.account);
+    await s.sign(3, 0, 'precommit', 'ee', bytes('P'), { block: { header: { height: 3 }, txs: [{ note: 'caf\u00e9 "q"' }] } });
+    const text = readFileSync(path + '.alt', 'utf8');
+    const o = JSON.parse(text) as { seq: number; rec: unknown; sum: string };
+    expect(JSON.stringify({ seq: o.seq, rec: o.rec, sum: o.sum })).toBe(text);
+    expect(o.sum).toBe(sha256Hex(o.seq + JSON.stringify(o.rec)));
   });
 
   it('starts when its slot files exist but are empty (an authority that never signed)', async () => {
