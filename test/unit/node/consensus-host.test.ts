@@ -5,7 +5,7 @@ import { txHash } from '../../../src/chain/tx.js';
 import { sha256Hex } from '../../../src/chain/hash.js';
 import type { Block } from '../../../src/chain/types.js';
 import { compactProposal, proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
-import type { Vote, WireProposal } from '../../../src/consensus/index.js';
+import type { Proposal, Vote, WireProposal } from '../../../src/consensus/index.js';
 import { commitProblem } from '../../../src/chain/commit.js';
 import { ConsensusHost, type ConsensusHostOptions } from '../../../src/node/consensus-host.js';
 import { Signer } from '../../../src/node/signer.js';
@@ -67,7 +67,7 @@ async function peerBlock(env: ChainEnv, proposer: KeyPair, withTx = true): Promi
 }
 
 /** A signed proposal of `block` in its gossip form: header and tx hashes. */
-const proposal = (k: KeyPair, height: number, block: Block, hash = blockHash(block.header), over: Partial<WireProposal> = {}): WireProposal =>
+const proposal = (k: KeyPair, height: number, block: Block, hash = blockHash(block.header), over: Partial<Omit<Proposal, 'block'>> = {}): WireProposal =>
   compactProposal(signProposal(CHAIN_ID, { height, round: 0, polRound: -1, block, blockHash: hash, proposer: k.account, ...over }, k.secretKey), block.txs.map((t) => txHash(t)));
 
 /** Peers answer `proposal` block requests with `block` (whatever hash is asked). */
@@ -234,6 +234,17 @@ async function prevoteOf(net: FakeNetwork, height: number): Promise<Vote> {
   return find()!;
 }
 
+/** A started authority host at height 1 and a valid block for it from the round's proposer, built elsewhere. */
+async function nextHeightProposal() {
+  const env = await chain(4);
+  const self = env.authorities[0]!;
+  const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+  const { host: h, net } = host(env, { self });
+  h.start();
+  const { block, hash } = await peerBlock(env, proposer);
+  return { env, self, proposer, h, net, block, hash };
+}
+
 describe('ConsensusHost: proposals drive prevotes', () => {
   it('prevotes nil for a proposal whose block is invalid (state root, block hash or clock)', async () => {
     for (const spoil of ['stateRoot', 'hash', 'time', 'tx'] as const) {
@@ -263,12 +274,7 @@ describe('ConsensusHost: proposals drive prevotes', () => {
   });
 
   it('prevotes the block of a valid proposal rebuilt from its own mempool, without fetching it', async () => {
-    const env = await chain(4);
-    const self = env.authorities[0]!;
-    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-    const { host: h, net } = host(env, { self });
-    h.start();
-    const { block, hash } = await peerBlock(env, proposer);
+    const { env, proposer, h, net, block, hash } = await nextHeightProposal();
     env.admission.admit(block.txs[0]); // tx gossip brought the tx here first
     expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
     expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
@@ -296,12 +302,7 @@ describe('ConsensusHost: proposals drive prevotes', () => {
   });
 
   it('fetches the whole block from the proposal\'s author when it lacks a tx, verifying every signature', async () => {
-    const env = await chain(4);
-    const self = env.authorities[0]!;
-    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-    const { host: h, net } = host(env, { self });
-    h.start();
-    const { block, hash } = await peerBlock(env, proposer);
+    const { env, proposer, h, net, block, hash } = await nextHeightProposal();
     serveBlock(net, block);
     expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
     expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
@@ -310,12 +311,7 @@ describe('ConsensusHost: proposals drive prevotes', () => {
   });
 
   it('fetches the block when a held tx has the same hash but another signature (txRoot differs)', async () => {
-    const env = await chain(4);
-    const self = env.authorities[0]!;
-    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-    const { host: h, net } = host(env, { self });
-    h.start();
-    const { block, hash } = await peerBlock(env, proposer);
+    const { env, proposer, h, net, block, hash } = await nextHeightProposal();
     // A twin in the mempool: same body, other signature, marked verified (as a validly re-signed twin would be).
     const twin = env.decode(forge(block.txs[0]!));
     twin.verified = true;
@@ -327,13 +323,8 @@ describe('ConsensusHost: proposals drive prevotes', () => {
   });
 
   it('when no peer can provide a proposal\'s block, it does not vote for it (the propose timeout decides)', async () => {
-    const env = await chain(4);
-    const self = env.authorities[0]!;
-    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-    const { host: h, net } = host(env, { self });
+    const { env, proposer, h, net, block, hash } = await nextHeightProposal();
     net.connect('peer-q');
-    h.start();
-    const { block, hash } = await peerBlock(env, proposer);
     expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
     const proposerNode = env.chain.currentAuthorities.find((a) => a.account === proposer.account)!.nodeId;
     await waitFor(() => net.requests.length === 3, 5_000, 'three fetch attempts');
@@ -414,7 +405,8 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     expect((await env.store.getReceipts(1))![0]!.status).toBe('ok');
     const kinds = net.messages('consensus').map((m) => (m.kind === 'vote' ? m.vote.type : m.kind));
     expect(kinds).toEqual(['proposal', 'prevote', 'precommit']);
-    const p = net.messages('consensus')[0].proposal as Proposal;
+    const p = net.messages('consensus')[0].proposal as WireProposal;
+    expect(p.block.txHashes).toEqual([txHash(t)]); // the gossip form: header and tx hashes
     expect(verifyProposal(CHAIN_ID, p)).toBe(true);
     expect(signer!.lastSigned()).toMatchObject({ height: 1, step: 3, blockHash: stored!.hash });
     // Next height started and idle again; a second tx makes block 2.
