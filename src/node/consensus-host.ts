@@ -338,6 +338,7 @@ export class ConsensusHost {
     const opts = { maxClockDriftMs: first ? this.opts.maxClockDriftMs : null, now: this.now(), proposer: first ? p.proposer : null };
     let e: Executed | null = null;
     try {
+      if (got.kind === 'invalid') throw new InvalidBlockError(got.why);
       e = got.kind === 'assembled' ? this.deps.chain.validateAssembled(got.header, got.decoded, opts) : this.deps.chain.validateBlock(got.block, opts);
       if (e.hash !== p.blockHash) throw new InvalidBlockError('blockHash does not match the header');
     } catch (err) {

@@ -2,6 +2,9 @@ import type { Logger } from '../util/logger.js';
 import type { Block, DecodedTx } from '../chain/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { txHash } from '../chain/tx.js';
+import { blockHash, txRootOf } from '../chain/block.js';
+import { canonicalBytes } from '../chain/jcs.js';
+import { parseHeader } from './commit-verify.js';
 import type { Proposal, WireProposal } from '../consensus/index.js';
 import type { Network } from '../p2p/interface.js';
 import { errMessage } from '../p2p/errors.js';
@@ -15,7 +18,9 @@ import type { ChainService } from './chain-service.js';
  */
 export type AssembledBlock =
   | { kind: 'assembled'; header: unknown; decoded: DecodedTx[] }
-  | { kind: 'fetched'; block: Block };
+  | { kind: 'fetched'; block: Block }
+  /** The proposal's own header is malformed or does not hash to its blockHash: an invalid proposal. */
+  | { kind: 'invalid'; why: string };
 
 export interface ProposalAssemblyDeps {
   chain: ChainService;
@@ -67,6 +72,11 @@ export class ProposalAssembly {
   async assemble(p: WireProposal, from: string): Promise<AssembledBlock | null> {
     const known = this.deps.chain.executedBlock(p.blockHash);
     if (known) return { kind: 'assembled', header: known.block.header, decoded: known.decoded };
+    try {
+      if (blockHash(parseHeader(p.block.header)) !== p.blockHash) return { kind: 'invalid', why: 'blockHash does not match the header' };
+    } catch (err) {
+      return { kind: 'invalid', why: errMessage(err) };
+    }
     const decoded: DecodedTx[] = [];
     let missing = 0;
     for (const hash of p.block.txHashes) {
@@ -91,13 +101,19 @@ export class ProposalAssembly {
     const peers = [...new Set([from, ...(proposerNode ? [proposerNode] : []), ...net.connectedPeers()])].filter((id) => id !== net.peerId);
     const req = Buffer.from(JSON.stringify({ hash: p.blockHash }));
     for (const peer of peers) {
+      let raw: unknown;
       try {
-        const raw = JSON.parse(Buffer.from(await net.request(peer, 'proposal', req, this.fetchTimeoutMs)).toString('utf8')) as unknown;
-        if (!isObject(raw) || !Array.isArray(raw.txs)) throw new Error('response is not {header, txs}');
-        return { kind: 'fetched', block: raw as unknown as Block };
+        raw = JSON.parse(Buffer.from(await net.request(peer, 'proposal', req, this.fetchTimeoutMs)).toString('utf8')) as unknown;
       } catch (err) {
         this.log.debug({ peer, height: p.height, round: p.round, err: errMessage(err) }, 'proposal block fetch failed');
+        continue;
       }
+      // Only a block that is the proposal's (header hash, and txs under its txRoot) may judge it:
+      // a peer serving anything else is at fault, not the proposer.
+      const wrong = mismatch(raw, p.blockHash);
+      if (wrong === null) return { kind: 'fetched', block: raw as Block };
+      this.log.warn({ peer, height: p.height, round: p.round, err: wrong }, 'peer served a block that is not the proposal\'s');
+      net.penalize(peer, 'served a block that is not the proposal\'s');
     }
     this.log.warn({ height: p.height, round: p.round, block: p.blockHash, peers: peers.length }, 'no peer could provide the proposed block');
     return null;
@@ -122,6 +138,19 @@ export class ProposalAssembly {
     parts.push(CLOSE);
     return Buffer.concat(parts);
   }
+}
+
+/** Why `raw` is not the block with this hash (header hash, txs under the header's txRoot); null when it is. */
+function mismatch(raw: unknown, hash: string): string | null {
+  if (!isObject(raw) || !Array.isArray(raw.txs) || Object.keys(raw).length !== 2) return 'response is not {header, txs}';
+  try {
+    const header = parseHeader(raw.header);
+    if (blockHash(header) !== hash) return 'header does not hash to the proposal';
+    if (txRootOf(raw.txs.map((tx) => canonicalBytes(tx))) !== header.txRoot) return 'txs do not match the header txRoot';
+  } catch (err) {
+    return errMessage(err);
+  }
+  return null;
 }
 
 const COMMA = Buffer.from(',');

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { blockHash } from '../../../src/chain/block.js';
 import { txHash } from '../../../src/chain/tx.js';
 import { sha256Hex } from '../../../src/chain/hash.js';
+import { txRootOf } from '../../../src/chain/block.js';
+import { canonicalBytes } from '../../../src/chain/jcs.js';
 import type { Block } from '../../../src/chain/types.js';
 import { compactProposal, proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
 import type { Proposal, Vote, WireProposal } from '../../../src/consensus/index.js';
@@ -259,7 +261,11 @@ describe('ConsensusHost: proposals drive prevotes', () => {
       let bad: Block = block;
       if (spoil === 'stateRoot') bad = { ...block, header: { ...block.header, stateRoot: '11'.repeat(32) } };
       if (spoil === 'time') bad = { ...block, header: { ...block.header, time: Date.now() + 60_000 } };
-      if (spoil === 'tx') bad = { ...block, txs: [{ ...block.txs[0]!, payload: { ...block.txs[0]!.payload, role: 'clinician' } }] };
+      if (spoil === 'tx') {
+        // Another payload under the same signature, bound into a consistent header: a bad signature.
+        const txs = [{ ...block.txs[0]!, payload: { ...block.txs[0]!.payload, role: 'clinician' } }];
+        bad = { header: { ...block.header, txRoot: txRootOf(txs.map((t) => canonicalBytes(t))) }, txs };
+      }
       const hash = spoil === 'hash' ? 'ab'.repeat(32) : blockHash(bad.header);
       const p = proposal(proposer, 1, bad, hash);
       expect(verifyProposal(CHAIN_ID, p)).toBe(true);
@@ -308,6 +314,18 @@ describe('ConsensusHost: proposals drive prevotes', () => {
     expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
     expect(net.requests).toEqual([{ peer: 'peer-p', protocol: 'proposal', req: { hash } }]);
     expect(env.chain.executedBlock(hash)!.decoded.every((d) => d.verified === true)).toBe(true);
+  });
+
+  it('a peer serving a block that is not the proposal\'s is penalised and the next peer asked', async () => {
+    const { env, proposer, h, net, block, hash } = await nextHeightProposal();
+    const proposerNode = env.chain.currentAuthorities.find((a) => a.account === proposer.account)!.nodeId;
+    const tampered: Block = { ...block, txs: [{ ...block.txs[0]!, nonce: 1 }] };
+    net.respond = async (peer) => enc(peer === 'peer-p' ? tampered : block);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0, blockHash: hash });
+    expect(net.penalties).toEqual([{ peer: 'peer-p', reason: 'served a block that is not the proposal\'s' }]);
+    expect(net.requests.map((r) => r.peer)).toEqual(['peer-p', proposerNode]);
+    expect(env.chain.head.height).toBe(0);
   });
 
   it('fetches the block when a held tx has the same hash but another signature (txRoot differs)', async () => {
