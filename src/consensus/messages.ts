@@ -112,19 +112,31 @@ export function validateVoteMessage(raw: unknown): Vote {
  */
 export function validateProposalMessage(raw: unknown): Proposal {
   const o = plainObject(raw, 'proposal', PROPOSAL_KEYS);
+  const fields = proposalFields(o);
+  // Rule: block is {header: object, txs: array}; deeper checks belong to block validation.
+  const block = blockWith(o, 'txs');
+  if (!Array.isArray(block.txs)) fail('proposal.block.txs', 'must be an array');
+  return { ...fields, block: o.block as Proposal['block'] };
+}
+
+/** Every proposal field but the block (shared by the full and the gossip form). */
+function proposalFields(o: Record<string, unknown>): Omit<Proposal, 'block'> {
   const height = int(o, 'height', 'proposal', 1, Number.MAX_SAFE_INTEGER);
   const round = int(o, 'round', 'proposal', 0, MAX_ROUND);
   // Rule: polRound is -1 (no proof-of-lock) or an earlier round of the same height.
   const polRound = int(o, 'polRound', 'proposal', -1, MAX_ROUND);
   if (polRound >= round) fail('proposal.polRound', 'must be -1 or below round');
-  // Rule: block is {header: object, txs: array}; deeper checks belong to block validation.
-  const block = plainObject(o.block, 'proposal.block', ['header', 'txs']);
-  if (typeof block.header !== 'object' || block.header === null || Array.isArray(block.header)) fail('proposal.block.header', 'must be an object');
-  if (!Array.isArray(block.txs)) fail('proposal.block.txs', 'must be an array');
   const blockHash = hex(o, 'blockHash', 'proposal', 32);
   const proposer = hex(o, 'proposer', 'proposal', 32);
   const sig = hex(o, 'sig', 'proposal', 64);
-  return { height, round, polRound, block: o.block as Proposal['block'], blockHash, proposer, sig };
+  return { height, round, polRound, blockHash, proposer, sig };
+}
+
+/** proposal.block as exactly {header: object, <list>}. */
+function blockWith(o: Record<string, unknown>, list: 'txs' | 'txHashes'): Record<string, unknown> {
+  const block = plainObject(o.block, 'proposal.block', ['header', list]);
+  if (typeof block.header !== 'object' || block.header === null || Array.isArray(block.header)) fail('proposal.block.header', 'must be an object');
+  return block;
 }
 
 /**
@@ -152,10 +164,9 @@ export function compactProposal(p: Proposal, txHashes: string[]): WireProposal {
  */
 export function validateWireProposal(raw: unknown, maxTxs: number): WireProposal {
   const o = plainObject(raw, 'proposal', PROPOSAL_KEYS);
-  const { block: _full, ...rest } = validateProposalMessage({ ...o, block: { header: {}, txs: [] } });
+  const rest = proposalFields(o);
   // Rule: block is {header: object, txHashes: [64 hex, ...]}, no hash twice, at most maxTxs.
-  const block = plainObject(o.block, 'proposal.block', ['header', 'txHashes']);
-  if (typeof block.header !== 'object' || block.header === null || Array.isArray(block.header)) fail('proposal.block.header', 'must be an object');
+  const block = blockWith(o, 'txHashes');
   const hashes = block.txHashes;
   if (!Array.isArray(hashes)) fail('proposal.block.txHashes', 'must be an array');
   if (hashes.length > maxTxs) fail('proposal.block.txHashes', `must hold at most ${maxTxs} hashes`);

@@ -9,7 +9,7 @@ import type { Proposal, WireProposal } from '../consensus/index.js';
 import type { Network } from '../p2p/interface.js';
 import { errMessage } from '../p2p/errors.js';
 import { isHex } from '../util/hex.js';
-import { isObject } from '../util/json.js';
+import { isObject, jsonAround } from '../util/json.js';
 import type { ChainService } from './chain-service.js';
 
 /**
@@ -133,10 +133,7 @@ export class ProposalAssembly {
     }
     const e = this.deps.chain.executedBlock(hash);
     if (!e) throw new Error(`no proposed block ${hash.slice(0, 12)} here`);
-    const parts: Buffer[] = [Buffer.from(`{"header":${JSON.stringify(e.block.header)},"txs":[`)];
-    e.decoded.forEach((d, i) => parts.push(...(i > 0 ? [COMMA, d.wire] : [d.wire])));
-    parts.push(CLOSE);
-    return Buffer.concat(parts);
+    return jsonAround(`{"header":${JSON.stringify(e.block.header)},"txs":[`, e.decoded.map((d) => d.wire), ']}');
   }
 }
 
@@ -153,5 +150,3 @@ function mismatch(raw: unknown, hash: string): string | null {
   return null;
 }
 
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']}');

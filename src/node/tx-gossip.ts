@@ -3,6 +3,7 @@ import { canonicalBytes } from '../chain/jcs.js';
 import type { Tx } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { AppError, ParamError } from '../util/errors.js';
+import { jsonAround } from '../util/json.js';
 
 export interface TxGossipOptions {
   /** Flush a batch this long after its first tx. */
@@ -13,9 +14,6 @@ export interface TxGossipOptions {
   maxBatchBytes: number;
 }
 
-const OPEN = Buffer.from('{"txs":[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']}');
 
 export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatch: 500, maxBatchBytes: 1024 * 1024 };
 
@@ -54,10 +52,7 @@ export class TxGossip {
     const wires = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    const parts: Buffer[] = [OPEN];
-    wires.forEach((w, i) => parts.push(...(i > 0 ? [COMMA, w] : [w])));
-    parts.push(CLOSE);
-    this.deps.network.publish('tx', Buffer.concat(parts));
+    this.deps.network.publish('tx', jsonAround('{"txs":[', wires, ']}'));
   }
 
   stop(): void {

@@ -3,6 +3,7 @@ import type { Authority, Block, Commit, Header, Receipt, Tx } from '../chain/typ
 import type { StateValue, StateWrites, TxResult } from '../chain/state/interface.js';
 import * as K from './keys.js';
 import { indexOps } from './indexer.js';
+import { jsonAround } from '../util/json.js';
 
 export interface StoredBlock {
   hash: string;
@@ -196,18 +197,7 @@ const AS_BUFFER = { valueEncoding: 'buffer' } as const;
  */
 function storedBlockBytes(c: BlockCommit, wires: readonly Buffer[]): Buffer {
   if (wires.length !== c.block.txs.length) throw new Error(`commitBlock: ${wires.length} tx wires for ${c.block.txs.length} txs`);
-  const head = Buffer.from(`{"hash":${JSON.stringify(c.hash)},"header":${JSON.stringify(c.block.header)},"txs":[`, 'utf8');
-  const tail = Buffer.from(`],"txHashes":${JSON.stringify(c.txHashes)}}`, 'utf8');
-  let total = head.length + tail.length + Math.max(0, wires.length - 1);
-  for (const w of wires) total += w.length;
-  const out = Buffer.allocUnsafe(total);
-  let off = head.copy(out, 0);
-  wires.forEach((w, i) => {
-    if (i > 0) out[off++] = 0x2c; // ','
-    off += w.copy(out, off);
-  });
-  tail.copy(out, off);
-  return out;
+  return jsonAround(`{"hash":${JSON.stringify(c.hash)},"header":${JSON.stringify(c.block.header)},"txs":[`, wires, `],"txHashes":${JSON.stringify(c.txHashes)}}`);
 }
 
 /** A stored JSON value; StoreError('corrupt') naming the key when it is not JSON. */

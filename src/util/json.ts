@@ -23,3 +23,23 @@ export function readJsonFile(path: string): unknown {
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
 }
+
+/**
+ * `head` + the already-serialised JSON values joined by commas + `tail`, as one buffer:
+ * wraps txs' canonical wire bytes into a larger JSON document without serialising them again.
+ */
+export function jsonAround(head: string, values: readonly Uint8Array[], tail: string): Buffer {
+  const h = Buffer.from(head, 'utf8');
+  const t = Buffer.from(tail, 'utf8');
+  let total = h.length + t.length + Math.max(0, values.length - 1);
+  for (const v of values) total += v.length;
+  const out = Buffer.allocUnsafe(total);
+  let off = h.copy(out, 0);
+  values.forEach((v, i) => {
+    if (i > 0) out[off++] = 0x2c; // ','
+    out.set(v, off);
+    off += v.length;
+  });
+  t.copy(out, off);
+  return out;
+}
