@@ -182,7 +182,9 @@ export class ConsensusHost {
     const t = setTimeout(() => {
       if (empty) this.emptyWakeTimer = null;
       else this.txWakeTimer = null;
-      if (empty || this.deps.mempool.readyCount > 0) this.enqueue(() => this.engine.onTxsAvailable());
+      // Decided when the input runs, not when the timer fires: a commit queued ahead of it
+      // may take the txs, and waking with nothing to propose would make an empty block.
+      this.enqueue(() => (empty || this.deps.mempool.readyCount > 0 ? this.engine.onTxsAvailable() : []));
     }, delayMs);
     if (empty) this.emptyWakeTimer = t;
     else this.txWakeTimer = t;

@@ -40,7 +40,8 @@ describe('four-node BFT network (real processes)', () => {
       expect(r.receipt.status).toBe('ok');
     }
     const top = Math.max(...(await heads(net.urls)));
-    await waitFor(async () => (await heads(net.urls)).every((h) => h === top), 10_000, 'same head');
+    // Every node reaches the highest head seen (a later block, e.g. an empty one, is no failure).
+    await waitFor(async () => (await heads(net.urls)).every((h) => h >= top), 10_000, 'every node at the top');
     await sameChain(net.urls, top);
     const block = await call(net.urls[2]!, 'chain_getBlock', { height: top });
     expect(block.commit.signatures.length).toBeGreaterThanOrEqual(3);

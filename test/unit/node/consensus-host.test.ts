@@ -404,6 +404,35 @@ describe('ConsensusHost: proposals drive prevotes', () => {
   });
 });
 
+describe('ConsensusHost: wake-ups', () => {
+  it('a batching-window wake that fires while a commit takes its txs does not start the next height (no empty block)', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { host: h, net } = host(env, { self, options: { blockWindowMs: 100 } });
+    h.start();
+    await h.idle();
+    const { block, hash } = await peerBlock(env, proposer);
+    // A slow commit: the window's timer fires while the block holding the tx is written.
+    const commit = env.chain.commit.bind(env.chain);
+    vi.spyOn(env.chain, 'commit').mockImplementation(async (...args) => {
+      await sleep(300);
+      return commit(...args);
+    });
+    env.admission.admit(block.txs[0]); // arms the 100 ms batching window
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    for (const k of env.authorities.filter((x) => x.account !== self.account)) {
+      for (const type of ['prevote', 'precommit'] as const) h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type, blockHash: hash }) }), 'peer-v');
+    }
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    await sleep(150);
+    await h.idle();
+    expect(env.mempool.size).toBe(0);
+    expect(h.status).toMatchObject({ height: 2, step: 'idle' });
+    expect(net.messages('consensus').filter((m) => m.kind === 'vote' && m.vote.height === 2)).toEqual([]);
+  });
+});
+
 describe('ConsensusHost: single authority (n = 1)', () => {
   it('commits a block holding an admitted tx, with a valid certificate, and goes on to the next height', async () => {
     const env = await chain(1);
