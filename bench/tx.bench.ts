@@ -4,6 +4,7 @@
  */
 import { createPublicKey, hash as nodeHash, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import sodium from 'sodium-native';
 import { bench, describe } from 'vitest';
 import { canonicalBytes } from '../src/chain/jcs.js';
 import { sha256 } from '../src/chain/hash.js';
@@ -46,7 +47,10 @@ describe('Ed25519 verify', () => {
   bench('node:crypto, cached KeyObject', () => {
     nodeVerify(null, hashBytes, key, sig);
   });
-  bench('chain/ed25519 verify (node:crypto, key cache by account)', () => {
+  bench('libsodium (sodium-native), raw key bytes', () => {
+    sodium.crypto_sign_verify_detached(sig, hashBytes, pub);
+  });
+  bench('chain/ed25519 verify (libsodium, hex in, key bytes cached by account)', () => {
     verify(sample.tx.from, hashBytes, sample.tx.sig);
   });
   bench('node:crypto, KeyObject made per call (JWK)', () => {

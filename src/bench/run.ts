@@ -68,7 +68,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     progress.line(`medledger bench: ${o.nodes} nodes, ${o.txs} txs, ${o.inflight !== null ? `in-flight ${o.inflight}` : ''}${o.inflight !== null && o.rate !== null ? ', ' : ''}${o.rate !== null ? `rate ${o.rate} tx/s` : ''}, ${o.accounts} accounts, batches of ${o.batch}`);
     const verifyPerSecPerCore = measureVerifyRate(1000);
     const cores = availableParallelism();
-    progress.line(`machine: ${cores} CPUs, Ed25519 verify ${verifyPerSecPerCore}/s per core (node:crypto, cached key)`);
+    progress.line(`machine: ${cores} CPUs, Ed25519 verify ${verifyPerSecPerCore}/s per core (libsodium, as the nodes verify)`);
 
     cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, o.txs);
     const c = cluster;
