@@ -17,20 +17,58 @@ export function canonicalize(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return '[' + value.map(canonicalize).join(',') + ']';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalize(value[i]);
+        return out + ']';
+      }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      const keys = sortedKeys(obj);
       let out = '{';
+      let first = true;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
-        if (i > 0) out += ',';
-        out += JSON.stringify(k) + ':' + canonicalize(obj[k]);
+        const v = obj[k];
+        if (v === undefined) continue;
+        out += (first ? '' : ',') + quotedKey(k) + canonicalize(v);
+        first = false;
       }
       return out + '}';
     }
     default:
       throw new TypeError(`JCS: cannot encode ${typeof value}`);
   }
+}
+
+/**
+ * The object's own keys in UTF-16 code-unit order (what Array.prototype.sort does by
+ * default), sorted in place by insertion: objects here have a handful of keys.
+ */
+function sortedKeys(obj: Record<string, unknown>): string[] {
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/** `"key":`, cached: the chain's objects use a small, fixed vocabulary of keys. */
+const QUOTED_KEYS = new Map<string, string>();
+const QUOTED_KEYS_MAX = 4096;
+
+function quotedKey(k: string): string {
+  let q = QUOTED_KEYS.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k) + ':';
+    if (QUOTED_KEYS.size < QUOTED_KEYS_MAX) QUOTED_KEYS.set(k, q);
+  }
+  return q;
 }
 
 export function canonicalBytes(value: unknown): Buffer {

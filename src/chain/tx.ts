@@ -23,15 +23,16 @@ export function signTx(body: TxBody, secretKey: string): Tx {
 }
 
 /**
- * Decodes an already shape-validated tx: its hash and wire bytes, canonicalising once.
- * JCS sorts keys, so the wire form is the body's JCS with `"sig"` inserted before the
- * last key `"type"` (payload, whatever it holds, sorts before both).
+ * Decodes an already shape-validated tx (exactly the envelope's six fields): its hash
+ * and wire bytes. JCS sorts keys, and the envelope's keys sort as chainId < from <
+ * nonce < payload < sig < type, so both forms are written directly around the
+ * payload's JCS (the result is the same as `canonicalize`; the tests compare them).
  */
 export function decodeTx(tx: Tx): DecodedTx {
-  const body = canonicalize(txBody(tx));
-  const at = body.lastIndexOf(',"type":');
-  const wire = Buffer.from(body.slice(0, at) + ',"sig":' + JSON.stringify(tx.sig) + body.slice(at), 'utf8');
-  return { tx, hash: sha256Hex(body), wire };
+  const head = '{"chainId":' + JSON.stringify(tx.chainId) + ',"from":' + JSON.stringify(tx.from) + ',"nonce":' + canonicalize(tx.nonce) + ',"payload":' + canonicalize(tx.payload);
+  const tail = ',"type":' + JSON.stringify(tx.type) + '}';
+  const wire = Buffer.from(head + ',"sig":' + JSON.stringify(tx.sig) + tail, 'utf8');
+  return { tx, hash: sha256Hex(head + tail), wire };
 }
 
 export function verifyTxSig(d: DecodedTx): boolean {
