@@ -28,6 +28,8 @@ export interface DriveOptions {
   signal: AbortSignal;
   /** Throws when the run must stop (a node died). */
   check: () => void;
+  /** Called once every sender thread is warmed up, just before the load starts (CPU counters). */
+  onStart?: () => void;
   progress: (p: ProgressState) => void;
   warn: (msg: string) => void;
 }
@@ -73,6 +75,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
 
   const workers: Worker[] = [];
   const finished: Array<Promise<void>> = [];
+  const ready: Array<Promise<void>> = [];
   for (let node = 0; node < o.urls.length; node++) {
     const idxs: number[] = [];
     for (let i = 0; i < total; i++) if (o.nodeOf[i] === node) idxs.push(i);
@@ -80,20 +83,25 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     const job: SendJob = { url: o.urls[node]!, jsons: idxs.map((i) => o.jsons[i]!), idxs, batch: o.batch, pipeline: o.pipeline, ctrl: ctrl.buffer as SharedArrayBuffer, submittedAt: submittedShared };
     const w = new Worker(new URL('./send-worker.js', import.meta.url), { workerData: job });
     workers.push(w);
+    let isReady: () => void = () => {};
+    ready.push(new Promise<void>((res) => { isReady = res; }));
     finished.push(new Promise<void>((res) => {
       w.on('message', (m: SendMessage) => {
-        if (m.type === 'fail') {
+        if (m.type === 'ready') isReady();
+        else if (m.type === 'fail') {
           errors[m.reason] = (errors[m.reason] ?? 0) + 1;
           if (failureSamples.length < 20) failureSamples.push(m);
         } else if (m.type === 'fatal') fatal ??= m.message;
         else { requests += m.requests; res(); }
       });
-      w.on('error', (err) => { fatal ??= `sender thread failed: ${err.message}`; res(); });
-      w.on('exit', () => res());
+      w.on('error', (err) => { fatal ??= `sender thread failed: ${err.message}`; isReady(); res(); });
+      w.on('exit', () => { isReady(); res(); });
     }));
   }
   let sendersDone = false;
   void Promise.all(finished).then(() => { sendersDone = true; });
+  await Promise.all(ready);
+  o.onStart?.();
 
   const startedAt = Date.now();
   const updateBudget = (): void => {

@@ -91,9 +91,13 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     const setupS = (Date.now() - setupStart) / 1000;
     progress.line(`setup: ${setup.txs} txs committed in ${setupS.toFixed(1)} s (height ${setup.height}); load starts`);
 
-    const cpu0 = c.cpuSeconds();
-    const client0 = process.cpuUsage();
+    let cpu0 = c.cpuSeconds();
+    let client0 = process.cpuUsage();
     const result = await drive({
+      onStart: () => {
+        cpu0 = c.cpuSeconds();
+        client0 = process.cpuUsage();
+      },
       urls: c.urls, jsons: signed.jsons, hashes: signed.hashes, nodeOf: plan.load.map((t) => t.node),
       inflight: o.inflight, rate: o.rate, batch: o.batch, pipeline: SENDER_PIPELINE, startHeight: setup.height, stallMs: o.stallMs,
       signal, check: () => c.check(), progress: (p) => progress.update(p), warn: (m) => progress.line(`warning: ${m}`),

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
  * from the shared budget first (the main thread raises the budget as txs commit, or
  * with time for --rate). A `mempool_full` refusal is retried (the tx keeps its first
  * submission time); any other refusal is reported and the tx counted as failed.
+ * It says `ready` once warmed up (modules loaded, connection open), before claiming.
  */
 
 export const CTRL = { BUDGET: 0, CLAIMED: 1, FAILED: 2, STOP: 3, ACCEPTED: 4, RETRIES: 5 } as const;
@@ -24,6 +25,7 @@ export interface SendJob {
 }
 
 export type SendMessage =
+  | { type: 'ready' }
   | { type: 'fail'; index: number; reason: string; message: string }
   | { type: 'fatal'; message: string }
   | { type: 'done'; requests: number };
@@ -38,6 +40,14 @@ async function run(job: SendJob): Promise<void> {
   const post = (m: SendMessage): void => parentPort!.postMessage(m);
   const stopped = (): boolean => Atomics.load(ctrl, CTRL.STOP) !== 0;
   const n = job.jsons.length;
+  // Warm up before the load window: load the HTTP client and open the connection.
+  try {
+    await postJsonRpc(job.url, '{"jsonrpc":"2.0","id":0,"method":"node_info"}');
+  } catch (err) {
+    post({ type: 'fatal', message: `node_info to ${job.url} failed: ${(err as Error).message}` });
+    Atomics.store(ctrl, CTRL.STOP, 1);
+  }
+  post({ type: 'ready' });
   let pos = 0;
   let requests = 0;
   const retries: Array<{ at: number; positions: number[] }> = [];
