@@ -6,8 +6,8 @@ import { isHex } from '../util/hex.js';
 /**
  * Ed25519 for accounts and validators.
  *
- * Hot path: verification with libsodium (sodium-native), measured ~1.75x node:crypto's
- * OpenSSL 3.0 and ~10x @noble/curves on the development machine (docs/bench.md). Its
+ * Hot path: verification with libsodium (sodium-native), measured 1.75-2.7x node:crypto's
+ * OpenSSL 3.0 and ~30x @noble/curves on the development machine (docs/bench.md). Its
  * verdict is strict: S must be canonical (< L), the public key canonical and not of
  * small order, R not of small order, and R must equal the recomputed point byte for
  * byte (cofactorless). `verifyStrictNoble` states the same rule with @noble/curves and

@@ -7,7 +7,7 @@ export interface VerifyJob {
   items: Array<[string, string, string]>;
 }
 
-/** Worker side of VerifyPool: Ed25519 verification with node:crypto and its own key cache. */
+/** Worker side of VerifyPool: Ed25519 verification (chain/ed25519 `verify`, libsodium) with its own key cache. */
 parentPort?.on('message', (job: VerifyJob) => {
   const results = new Uint8Array(job.items.length);
   for (let i = 0; i < job.items.length; i++) {

@@ -29,8 +29,9 @@ const payloadSchema = {
 function checkShape(p: MemberRegisterPayload): void {
   // A patient is registered without a name: no PHI on chain.
   if (p.role === 'patient' && p.name !== undefined) throw new ParamError('tx.payload.name', 'is not allowed for a patient');
-  // The key is a valid Ed25519 point not of small order (node:crypto accepts forged
-  // signatures under small-order keys, so such keys never enter the chain).
+  // The key is a valid Ed25519 point not of small order (SPEC §3: verifiers built on
+  // OpenSSL, node:crypto among them, accept forged signatures under small-order keys,
+  // so such keys never enter the chain, whatever verifier reads it).
   requireKeyShape('tx.payload.account', p.account);
 }
 
