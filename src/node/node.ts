@@ -93,8 +93,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       { chainId: genesis.chainId, listen: `${config.p2p.host}:${config.p2p.port}`, peers: config.p2p.peers, privateKey: nodeKey.privateKey, allowedPeers: allowedPeers() },
       log,
     );
-    const pool = new VerifyPool(config.verifyWorkers);
-    closers.push(() => pool.close());
+    // No worker threads configured: admission verifies inline, without a promise per tx.
+    const pool = config.verifyWorkers > 0 ? new VerifyPool(config.verifyWorkers) : null;
+    if (pool) closers.push(() => pool.close());
     const admission = new TxAdmission(chain, mempool, machine, decode, pool);
     const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admitAsync(raw), logger: log });
     const host = new ConsensusHost(
