@@ -11,7 +11,7 @@ export function renderHtml(r: BenchReport, svg: string): string {
     ['block time (window)', `${r.blockTimeMs} ms`], ['blocks (load)', r.blocks], ['txs per block avg / max', `${r.avgTxsPerBlock} / ${r.maxTxsPerBlock}`],
     ['signatures verified by every node', r.signaturesVerified], ['same final block hash on every node', `${r.sameFinalHash} (height ${r.finalHeight})`],
     ['machine', `${r.machine.cpus} CPUs, ${r.machine.model}, ${r.machine.memoryMB} MB, Node ${r.machine.node}`],
-    ['Ed25519 verify per core', `${r.machine.verifyPerSecPerCore}/s`], ['verify limit (cpus × verify/s ÷ nodes)', `${r.verifyLimitTps} tx/s`],
+    ['Ed25519 verify per core', `${r.machine.verifyPerSecPerCore}/s before the run${r.machine.verifyPerSecPerCoreAfter !== undefined ? `, ${r.machine.verifyPerSecPerCoreAfter}/s after` : ''}`], ['verify limit (cpus × verify/s ÷ nodes)', `${r.verifyLimitTps} tx/s`],
     ['share of the verify limit', `${Math.round(r.shareOfVerifyLimit * 1000) / 10}%`],
     ['steady window', `${r.window.startS.toFixed(1)}–${r.window.endS.toFixed(1)} s (${r.window.method}, ${r.window.blocks} blocks, ${r.window.txs} txs)`],
     ['load control', r.rate !== null ? `rate ${r.rate} tx/s${r.inflight !== null ? `, at most ${r.inflight} in flight` : ''}` : `at most ${r.inflight} in flight`],

@@ -37,7 +37,12 @@ export interface BenchReport {
   latencyMs: LatencySummary;
   blockTimeMs: number;
   signaturesVerified: boolean;
-  machine: { cpus: number; verifyPerSecPerCore: number; model: string; memoryMB: number; node: string; platform: string };
+  /**
+   * `verifyPerSecPerCore` is measured before the nodes start (the verify limit uses it);
+   * `verifyPerSecPerCoreAfter` right after the load, the nodes idle: far apart, the
+   * machine's speed moved during the run.
+   */
+  machine: { cpus: number; verifyPerSecPerCore: number; verifyPerSecPerCoreAfter?: number; model: string; memoryMB: number; node: string; platform: string };
   verifyLimitTps: number;
   shareOfVerifyLimit: number;
   /** Blocks finalised during the load, and their mean tx count. */
@@ -141,4 +146,13 @@ export function assembleReport(r: ReportInput): BenchReport {
     timelineBucketS: pickBucketMs(durationMs) / 1000,
     timeline: timeline(r.submittedAt, r.committedAt, first, pickBucketMs(durationMs)),
   };
+}
+
+/** A line when the verify rate after the load differs from the one before by more than 15%. */
+export function machineDrift(m: { verifyPerSecPerCore: number; verifyPerSecPerCoreAfter?: number }): string[] {
+  const after = m.verifyPerSecPerCoreAfter;
+  if (after === undefined || m.verifyPerSecPerCore <= 0) return [];
+  const change = (after - m.verifyPerSecPerCore) / m.verifyPerSecPerCore;
+  if (Math.abs(change) <= 0.15) return [];
+  return [`warning: the machine's verify rate moved from ${m.verifyPerSecPerCore}/s before the run to ${after}/s after it (${change > 0 ? '+' : ''}${Math.round(change * 100)}%): a shared or throttled machine; compare runs with care`];
 }

@@ -106,6 +106,8 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     const clientCpu = process.cpuUsage(client0);
     const cpu1 = c.cpuSeconds();
     c.check();
+    // Measured again with the nodes idle: a shared machine's speed can move during a run.
+    const verifyPerSecPerCoreAfter = measureVerifyRate(1000);
 
     // Every node at the final height, with the same block there.
     let finalHashes: Array<string | null> = c.nodes.map(() => null);
@@ -130,7 +132,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     const report = assembleReport({
       version: VERSION, startedAt, nodes: o.nodes, txs: o.txs, submittedAt: result.submittedAt, committedAt: result.committedAt,
       errors: result.errors, blocks: result.blocks, finalHeight: result.finalHeight, perNode,
-      machine: { cpus: cores, verifyPerSecPerCore, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
+      machine: { cpus: cores, verifyPerSecPerCore, verifyPerSecPerCoreAfter, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
       client: { cpuSeconds: Math.round((clientCpu.user + clientCpu.system) / 10_000) / 100, signers: cores, senders: o.nodes },
       mix: plan.mix, inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts,
       setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs },

@@ -1,5 +1,6 @@
 import { defaultAccounts, runBench, type BenchOptions } from '../../bench/run.js';
 import { minAccounts } from '../../bench/plan.js';
+import { machineDrift } from '../../bench/report.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
 
 export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--seed S] [--keep]
@@ -59,6 +60,7 @@ export async function bench(argv: string[]): Promise<number> {
       `tps ${r.tps} (steady state, ${r.window.method}), latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms`,
       `block time ${r.blockTimeMs} ms, ${r.blocks} blocks, ${r.avgTxsPerBlock} txs per block on average`,
       `verify limit ${r.verifyLimitTps} tx/s (${r.machine.cpus} CPUs × ${r.machine.verifyPerSecPerCore}/s ÷ ${r.nodes} nodes); share ${(r.shareOfVerifyLimit * 100).toFixed(1)}%`,
+      ...machineDrift(r.machine),
       `signaturesVerified ${r.signaturesVerified}, same final hash on every node ${r.sameFinalHash} (height ${r.finalHeight})`,
       `report: ${files.json}, ${files.svg}, ${files.html}`,
     ].join('\n') + '\n');
@@ -82,3 +84,4 @@ export async function bench(argv: string[]): Promise<number> {
     process.removeListener('SIGTERM', onSignal);
   }
 }
+

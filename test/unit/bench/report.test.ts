@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleReport, signaturesVerified, type NodeReport, type ReportInput } from '../../../src/bench/report.js';
+import { assembleReport, machineDrift, signaturesVerified, type NodeReport, type ReportInput } from '../../../src/bench/report.js';
 import { renderSvg, escapeXml, niceTicks } from '../../../src/bench/svg.js';
 import { renderHtml } from '../../../src/bench/html.js';
 
@@ -121,5 +121,20 @@ describe('chart and html', () => {
     expect(niceTicks(95)).toEqual([0, 20, 40, 60, 80, 100]);
     expect(niceTicks(0)).toEqual([0, 1]);
     expect(niceTicks(1234).at(-1)).toBeGreaterThanOrEqual(1234);
+  });
+});
+
+describe('machine drift', () => {
+  it('warns when the verify rate after the load is more than 15% away from the one before', () => {
+    expect(machineDrift({ verifyPerSecPerCore: 10_000 })).toEqual([]);
+    expect(machineDrift({ verifyPerSecPerCore: 10_000, verifyPerSecPerCoreAfter: 8_600 })).toEqual([]);
+    expect(machineDrift({ verifyPerSecPerCore: 10_000, verifyPerSecPerCoreAfter: 11_500 })).toEqual([]);
+    expect(machineDrift({ verifyPerSecPerCore: 10_000, verifyPerSecPerCoreAfter: 8_000 })[0]).toMatch(/from 10000\/s before the run to 8000\/s after it \(-20%\)/);
+    expect(machineDrift({ verifyPerSecPerCore: 10_000, verifyPerSecPerCoreAfter: 16_000 })[0]).toMatch(/\(\+60%\)/);
+  });
+
+  it('the html report names both measurements', () => {
+    const r = assembleReport({ ...input(), machine: { ...input().machine, verifyPerSecPerCoreAfter: 7000 } });
+    expect(renderHtml(r, '<svg/>')).toContain('9000/s before the run, 7000/s after');
   });
 });
