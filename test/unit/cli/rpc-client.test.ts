@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RpcCallError, RpcClient } from '../../../src/cli/rpc-client.js';
+import { postJsonRpc, RpcCallError, RpcClient } from '../../../src/cli/rpc-client.js';
 import { readKeyFile } from '../../../src/node/keyfile.js';
 
 describe('RpcClient', () => {
@@ -11,6 +11,14 @@ describe('RpcClient', () => {
   let port = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url === '/echo') {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => (body += c));
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ body, auth: req.headers.authorization ?? null, length: req.headers['content-length'] })));
+        return;
+      }
+      if (req.url === '/slow') return; // never answers
       if (req.url === '/html') {
         res.writeHead(502, { 'content-type': 'text/html' }).end('<!DOCTYPE html><p>bad gateway</p>');
         return;
@@ -26,6 +34,20 @@ describe('RpcClient', () => {
     const c = new RpcClient(`127.0.0.1:${port}`);
     expect(c.url).toBe(`http://127.0.0.1:${port}`);
     await expect(c.call('nope')).rejects.toBeInstanceOf(RpcCallError);
+  });
+
+  it('sends the body byte for byte (non-ASCII too) with its length and the bearer token', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x', params: { name: 'Zoë €' } });
+    const r = (await postJsonRpc(`http://127.0.0.1:${port}/echo`, body, { token: 't0k' })) as { body: string; auth: string; length: string };
+    expect(r).toEqual({ body, auth: 'Bearer t0k', length: String(Buffer.byteLength(body)) });
+  });
+
+  it('an abort signal ends a request that gets no answer; an unreachable node says so', async () => {
+    const ac = new AbortController();
+    const p = postJsonRpc(`http://127.0.0.1:${port}/slow`, '{}', { signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toThrow(/abort/i);
+    await expect(postJsonRpc('http://127.0.0.1:9', '{}')).rejects.toThrow(/cannot reach the node at http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/);
   });
 
   it('a reply that is not JSON-RPC is a clear error naming the status', async () => {
