@@ -99,12 +99,17 @@ describe('ChainService.validateAssembled (compact proposals rebuilt from the mem
   const register = (nonce: number) => signTx({ chainId: 'cs-test', type: 'member.register', from: admin.account, nonce, payload: { account: generateKeyPair().account, role: 'patient' } }, admin.secretKey);
   const opts = { maxClockDriftMs: null, now: Date.now(), proposer: null };
 
-  it('accepts verified txs without decoding them again, and refuses any unverified one', async () => {
+  /** A block holding one tx, built on one node, and a peer with the same genesis that has not seen the tx. */
+  async function builtAndPeer() {
     const env = await setup();
     const peer = await setup();
     const t = register(0);
     env.admission.admit(t);
-    const built = env.chain.buildBlock(authority.account, Date.now());
+    return { t, peer, built: env.chain.buildBlock(authority.account, Date.now()) };
+  }
+
+  it('accepts verified txs without decoding them again, and refuses any unverified one', async () => {
+    const { t, peer, built } = await builtAndPeer();
     const held = peer.admission.admit(t);
     expect(peer.chain.validateAssembled(built.block.header, [held], opts).hash).toBe(built.hash);
     const other = await setup();
@@ -114,11 +119,7 @@ describe('ChainService.validateAssembled (compact proposals rebuilt from the mem
   });
 
   it('a same-hash tx with other wire bytes fails as TxRootMismatchError (the caller fetches the block)', async () => {
-    const env = await setup();
-    const peer = await setup();
-    const t = register(0);
-    env.admission.admit(t);
-    const built = env.chain.buildBlock(authority.account, Date.now());
+    const { t, peer, built } = await builtAndPeer();
     const twin = { ...peer.admission.admit(t) };
     twin.wire = Buffer.concat([twin.wire, Buffer.from(' ')]);
     expect(() => peer.chain.validateAssembled(built.block.header, [twin], opts)).toThrow(TxRootMismatchError);
