@@ -8,7 +8,7 @@ import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
 import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
-import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed } from './chain-service.js';
+import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, type ValidateOptions } from './chain-service.js';
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { DoubleSignError, type Signer } from './signer.js';
 
@@ -306,19 +306,24 @@ export class ConsensusHost {
    * proposed it: SPEC's 2 s clock rule and the proposer match apply to fresh proposals.
    */
   private checkProposal(p: Proposal, fresh: boolean): boolean {
-    const first = fresh && p.polRound < 0;
     try {
-      const e = this.deps.chain.validateBlock(p.block, {
-        maxClockDriftMs: first ? this.opts.maxClockDriftMs : null,
-        now: this.now(),
-        proposer: first ? p.proposer : null,
-      });
+      const e = this.deps.chain.validateBlock(p.block, this.validationOpts(p, fresh));
       if (e.hash !== p.blockHash) throw new InvalidBlockError('blockHash does not match the header');
       return true;
     } catch (err) {
       this.log.warn({ height: p.height, round: p.round, proposer: p.proposer, err: (err as Error).message }, 'invalid proposal');
       return false;
     }
+  }
+
+  /**
+   * A fresh proposal of a new block (polRound < 0, arriving now) must carry a time near
+   * this node's clock and come from the round's proposer; a re-proposal of a locked block
+   * (or our own lock restored after a restart) keeps its old time and is not held to either.
+   */
+  private validationOpts(p: Pick<Proposal, 'polRound' | 'proposer'>, fresh: boolean): ValidateOptions {
+    const first = fresh && p.polRound < 0;
+    return { maxClockDriftMs: first ? this.opts.maxClockDriftMs : null, now: this.now(), proposer: first ? p.proposer : null };
   }
 
   /** Rebuilds a compact proposal's block (mempool, else fetched) outside the queue, then validates it in the queue. */
@@ -336,8 +341,7 @@ export class ConsensusHost {
   /** A compact proposal with its block: validate (as checkProposal does for a fresh one) and hand it to the engine. */
   private onAssembled(p: WireProposal, got: AssembledBlock, from: string): Action[] {
     if (p.height !== this.deps.chain.head.height + 1) return [];
-    const first = p.polRound < 0;
-    const opts = { maxClockDriftMs: first ? this.opts.maxClockDriftMs : null, now: this.now(), proposer: first ? p.proposer : null };
+    const opts = this.validationOpts(p, true);
     let e: Executed | null = null;
     try {
       if (got.kind === 'invalid') throw new InvalidBlockError(got.why);
