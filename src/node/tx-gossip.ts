@@ -14,7 +14,6 @@ export interface TxGossipOptions {
   maxBatchBytes: number;
 }
 
-
 export const DEFAULT_TX_GOSSIP_OPTIONS: TxGossipOptions = { flushMs: 20, maxBatch: 500, maxBatchBytes: 1024 * 1024 };
 
 /**
