@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { MAX_MESH_DEGREE } from '../p2p/interface.js';
 import { TOKEN_NAMESPACES } from '../rpc/options.js';
 import { isObject, readJsonFile } from '../util/json.js';
 
 /** HOME/config.json: every field optional; flags override it (SPEC §6). */
 export interface NodeConfig {
   rpc: { host: string; port: number; tokens?: Record<string, string[]>; tls?: { certFile: string; keyFile: string }; bodyLimitBytes?: number; maxBatch?: number };
-  p2p: { host: string; port: number; peers: string[] };
+  /** meshDegree: gossipsub relay mesh (p2p/interface.ts NetworkOptions.meshDegree); 0 = none. */
+  p2p: { host: string; port: number; peers: string[]; meshDegree: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Authority key file, relative to HOME; absent = observer node. */
   authorityKey: string | null;
@@ -19,7 +21,7 @@ export interface NodeConfig {
 
 export const DEFAULT_CONFIG: NodeConfig = {
   rpc: { host: '127.0.0.1', port: 8645 },
-  p2p: { host: '127.0.0.1', port: 8646, peers: [] },
+  p2p: { host: '127.0.0.1', port: 8646, peers: [], meshDegree: 0 },
   logLevel: 'info',
   authorityKey: 'keys/authority.json',
   blockWindowMs: 50,
@@ -98,13 +100,14 @@ export function validateConfig(raw: unknown, base: NodeConfig = DEFAULT_CONFIG):
   }
   if (o.p2p !== undefined) {
     const p = obj(o.p2p, 'p2p');
-    onlyKeys(p, ['host', 'port', 'peers'], 'p2p');
+    onlyKeys(p, ['host', 'port', 'peers', 'meshDegree'], 'p2p');
     if (p.host !== undefined) c.p2p.host = str(p.host, 'p2p.host');
     if (p.port !== undefined) c.p2p.port = int(p.port, 'p2p.port', 0, 65535);
     if (p.peers !== undefined) {
       if (!Array.isArray(p.peers) || !p.peers.every((x) => typeof x === 'string' && x.startsWith('/'))) throw new ConfigError('p2p.peers must be a list of multiaddrs like /ip4/127.0.0.1/tcp/8646/p2p/<peerId>');
       c.p2p.peers = p.peers as string[];
     }
+    if (p.meshDegree !== undefined) c.p2p.meshDegree = int(p.meshDegree, 'p2p.meshDegree', 0, MAX_MESH_DEGREE);
   }
   if (o.logLevel !== undefined) {
     if (typeof o.logLevel !== 'string' || !LOG_LEVELS.includes(o.logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);

@@ -90,7 +90,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const nodeKey = await loadOrCreateNodeKey(paths.nodeKey);
     const allowedPeers = (): string[] => getNodes(chain.stateReader).map((n) => n.nodeId);
     const network: Network = await createNetwork(
-      { chainId: genesis.chainId, listen: `${config.p2p.host}:${config.p2p.port}`, peers: config.p2p.peers, privateKey: nodeKey.privateKey, allowedPeers: allowedPeers() },
+      { chainId: genesis.chainId, listen: `${config.p2p.host}:${config.p2p.port}`, peers: config.p2p.peers, privateKey: nodeKey.privateKey, allowedPeers: allowedPeers(), meshDegree: config.p2p.meshDegree },
       log,
     );
     // No worker threads configured: admission verifies inline, without a promise per tx.

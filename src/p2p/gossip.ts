@@ -49,6 +49,8 @@ export interface GossipOptions {
   maxBytes: number;
   /** from gossipTopics(chainId) */
   topicByName: ReadonlyMap<string, Topic>;
+  /** A relay mesh is configured (NetworkOptions.meshDegree > 0). */
+  relayMesh: boolean;
 }
 
 export interface GossipModules {
@@ -103,18 +105,18 @@ export class Gossip {
 
   /**
    * Validate one received message and report the verdict to gossipsub. Never throws.
-   * It yields to I/O before validating, so the IDONTWANT gossipsub queued on receipt
-   * reaches our mesh peers first, and again before reporting, so the IDONTWANTs our
-   * peers sent meanwhile are read before gossipsub forwards to them: in a small fully
-   * connected consortium that turns most relayed copies of a large message into none.
+   * With a relay mesh (meshDegree > 0) it yields to I/O before validating, so the
+   * IDONTWANT gossipsub queued on receipt reaches our mesh peers first, and again before
+   * reporting, so the IDONTWANTs our peers sent meanwhile are read before gossipsub
+   * forwards to them: that turns most relayed copies of a large message into none.
    */
   async onMessage(m: GossipsubMessage): Promise<void> {
     const source = m.propagationSource.toString();
     let verdict: GossipVerdict;
     try {
-      await yieldToIo();
+      if (this.opts.relayMesh) await yieldToIo();
       verdict = await this.validate(source, m.msg);
-      if (verdict === 'accept') await yieldToIo();
+      if (verdict === 'accept' && this.opts.relayMesh) await yieldToIo();
     } catch (err) {
       this.m.log.warn({ peer: source, err: errMessage(err) }, 'gossip validation failed');
       verdict = 'ignore';

@@ -65,7 +65,18 @@ export interface NetworkOptions {
   maxMessageBytes?: number;
   /** Default timeout of `request`, default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * Gossipsub mesh degree: how many peers relay each message at once. 0 (default): none;
+   * every node sends its own messages to every connected peer (flood publish), and a peer
+   * that is not directly connected to the author gets them from a neighbour through
+   * gossipsub's IHAVE/IWANT repair at the next heartbeat (~1 s). Right for a consortium in
+   * which every node dials every other: a mesh would only deliver each message 2-3 times.
+   * 1..12: relay through a mesh of that many peers, for nodes not all connected to each other.
+   */
+  meshDegree?: number;
 }
+
+export const MAX_MESH_DEGREE = 12;
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

@@ -32,7 +32,24 @@ export interface Libp2pFactoryOptions {
   /** full gossipsub topic names */
   topics: string[];
   maxMessageBytes: number;
+  /** NetworkOptions.meshDegree */
+  meshDegree: number;
   gate: PeerGate;
+}
+
+/** The most connections a node keeps (libp2p connectionManager.maxConnections). */
+const MAX_CONNECTIONS = 64;
+
+/**
+ * Gossipsub's degree parameters for a mesh of `d` peers. d = 0: no mesh, nothing relayed
+ * at once, and IHAVE gossip to every connected peer at each heartbeat (the only repair
+ * path). d > 0: keep between d/2 and 1.5 d peers, d/2 of them by score, one outbound,
+ * and IHAVE gossip to 3 of the others.
+ */
+export function meshParams(d: number): Pick<GossipsubOpts, 'D' | 'Dlo' | 'Dhi' | 'Dscore' | 'Dout' | 'Dlazy'> {
+  if (d === 0) return { D: 0, Dlo: 0, Dhi: 0, Dscore: 0, Dout: 0, Dlazy: MAX_CONNECTIONS };
+  const Dlo = Math.max(1, d >> 1);
+  return { D: d, Dlo, Dhi: d + (d >> 1), Dscore: d >> 1, Dout: Math.min(1, Dlo - 1), Dlazy: 3 };
 }
 
 /** The parts of the gossipsub class we use that its exported interface does not declare. */
@@ -79,7 +96,7 @@ export async function createMedledgerLibp2p(o: Libp2pFactoryOptions): Promise<{ 
     streamMuxers: [yamux()],
     connectionGater: gater,
     connectionManager: {
-      maxConnections: 64,
+      maxConnections: MAX_CONNECTIONS,
       // a consortium is a handful of nodes; keep libp2p's own keep-alive reconnect out of the
       // way of ours (static peers are redialed by the network layer)
       reconnectRetries: 0,
@@ -94,13 +111,10 @@ export async function createMedledgerLibp2p(o: Libp2pFactoryOptions): Promise<{ 
         allowedTopics: o.topics,
         fallbackToFloodsub: false,
         emitSelf: false,
-        // 4-7 validators: a mesh of ~4 per topic, flood own messages to every subscriber
-        D: 4,
-        Dlo: 2,
-        Dhi: 6,
-        Dscore: 2,
-        Dout: 1,
-        Dlazy: 3,
+        // Own messages go to every subscribed peer; relaying through a mesh only where
+        // configured (NetworkOptions.meshDegree); IHAVE/IWANT gossip to non-mesh peers
+        // repairs what a peer did not get directly.
+        ...meshParams(o.meshDegree),
         floodPublish: true,
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,

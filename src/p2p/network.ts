@@ -7,7 +7,7 @@ import { StaticDialer, parseStaticPeers } from './dialer.js';
 import { errMessage } from './errors.js';
 import { Gossip, gossipTopics } from './gossip.js';
 import {
-  DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_MESH_DEGREE,
   type GossipHandler, type Network, type NetworkOptions, type PeerChangeHandler,
   type ReqProtocol, type RequestHandler, type Topic,
 } from './interface.js';
@@ -63,7 +63,7 @@ export class Libp2pNetwork implements Network {
       { libp2p, members, log, isRunning },
     );
     this.gossip = new Gossip(
-      { chainId: opts.chainId, maxBytes, topicByName: parts.topicByName },
+      { chainId: opts.chainId, maxBytes, topicByName: parts.topicByName, relayMesh: (opts.meshDegree ?? 0) > 0 },
       { pubsub, members, log, isRunning, penalize },
     );
     this.reqresp = new ReqResp(
@@ -84,6 +84,8 @@ export class Libp2pNetwork implements Network {
     const peerId = peerIdFromPrivateKey(privateKey).toString();
     const log = logger.child({ module: 'p2p' });
     const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const meshDegree = opts.meshDegree ?? 0;
+    if (!Number.isInteger(meshDegree) || meshDegree < 0 || meshDegree > MAX_MESH_DEGREE) throw new Error(`p2p: meshDegree ${meshDegree} must be an integer 0..${MAX_MESH_DEGREE}`);
     const members = new Membership(log, opts.allowedPeers, internals.penalties);
     const topicByName = gossipTopics(opts.chainId);
     const statics = parseStaticPeers(opts.peers, peerId);
@@ -92,6 +94,7 @@ export class Libp2pNetwork implements Network {
       listenAddr: listenToMultiaddr(opts.listen),
       topics: [...topicByName.keys()],
       maxMessageBytes: maxBytes,
+      meshDegree,
       gate: members.gate,
     });
     return new Libp2pNetwork(opts, log, peerId, internals, { members, statics, topicByName, maxBytes, libp2p, pubsub });

@@ -9,9 +9,10 @@ const TOKEN = 'a-long-enough-token-0123';
 describe('config.json validation', () => {
   it('an empty object gives the defaults; fields override them', () => {
     expect(validateConfig({})).toEqual(DEFAULT_CONFIG);
-    const c = validateConfig({ rpc: { port: 9000, tokens: { [TOKEN]: ['chain', 'tx'] } }, p2p: { peers: ['/ip4/127.0.0.1/tcp/1/p2p/x'] }, logLevel: 'warn', verifyWorkers: 0, mempool: { maxTotal: 10 } });
+    const c = validateConfig({ rpc: { port: 9000, tokens: { [TOKEN]: ['chain', 'tx'] } }, p2p: { peers: ['/ip4/127.0.0.1/tcp/1/p2p/x'], meshDegree: 4 }, logLevel: 'warn', verifyWorkers: 0, mempool: { maxTotal: 10 } });
     expect(c.rpc).toMatchObject({ host: '127.0.0.1', port: 9000, tokens: { [TOKEN]: ['chain', 'tx'] } });
     expect(c.p2p.peers).toHaveLength(1);
+    expect(c.p2p.meshDegree).toBe(4);
     expect(c).toMatchObject({ logLevel: 'warn', verifyWorkers: 0, mempool: { maxTotal: 10, maxPerSender: DEFAULT_CONFIG.mempool.maxPerSender } });
   });
 
@@ -26,6 +27,8 @@ describe('config.json validation', () => {
       [{ rpc: { tokens: { [TOKEN]: ['chian'] } } }, /unknown namespace "chian"/],
       [{ rpc: { tls: { certFile: 'c' } } }, /rpc.tls.keyFile must be a non-empty string/],
       [{ p2p: { peers: ['127.0.0.1:1'] } }, /p2p.peers must be a list of multiaddrs/],
+      [{ p2p: { meshDegree: 13 } }, /p2p.meshDegree must be an integer from 0 to 12/],
+      [{ p2p: { meshDegree: 1.5 } }, /p2p.meshDegree must be an integer/],
       [{ logLevel: 'loud' }, /logLevel must be one of/],
       [{ blockWindowMs: -1 }, /blockWindowMs must be an integer/],
       [{ verifyWorkers: 1.5 }, /verifyWorkers must be an integer/],

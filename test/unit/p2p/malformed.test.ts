@@ -24,6 +24,7 @@ async function rawNode(key: NodeKey): Promise<MedledgerLibp2p> {
     listenAddr: '/ip4/127.0.0.1/tcp/0',
     topics: [topicName(CHAIN, 'tx'), topicName(CHAIN, 'consensus')],
     maxMessageBytes: 64 * 1024 * 1024,
+    meshDegree: 0,
     gate: { refuse: () => false },
   });
   raws.push(libp2p);

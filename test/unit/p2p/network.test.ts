@@ -46,12 +46,14 @@ describe('gossip', () => {
     expect(sc.tx.filter((s) => s === 'tx-from-a')).toHaveLength(1);
   });
 
-  it("line A-B-C: B relays accepted messages, a 'reject' (or 'ignore'/throw) stops forwarding", async () => {
+  // meshDegree 0 (default): C is not connected to A and gets A's messages from B through
+  // IHAVE/IWANT at B's next heartbeat; meshDegree 2: B relays them at once through the mesh.
+  it.each([0, 2])("line A-B-C, meshDegree %i: B relays accepted messages, a 'reject' (or 'ignore'/throw) stops forwarding", async (meshDegree) => {
     const ks = await cluster.keys(3);
     const all = ids(...ks);
-    const a = await cluster.node(ks[0]!, { allowedPeers: all });
-    const b = await cluster.node(ks[1]!, { allowedPeers: all, peers: [addrOf(a)] });
-    const c = await cluster.node(ks[2]!, { allowedPeers: all, peers: [addrOf(b)] });
+    const a = await cluster.node(ks[0]!, { allowedPeers: all, meshDegree });
+    const b = await cluster.node(ks[1]!, { allowedPeers: all, peers: [addrOf(a)], meshDegree });
+    const c = await cluster.node(ks[2]!, { allowedPeers: all, peers: [addrOf(b)], meshDegree });
     collect(a);
     const sb = collect(b, (s) => (s.startsWith('bad') ? 'reject' : s.startsWith('meh') ? 'ignore' : 'accept'));
     b.onGossip('tx', (data) => { if (dec(data).startsWith('boom')) throw new Error('handler bug'); return 'accept'; });
@@ -67,7 +69,7 @@ describe('gossip', () => {
     a.publish('tx', enc('good-1'));
     await waitFor(() => sc.tx.includes('good-1'), 3_000, 'good message relayed');
     await waitFor(() => ['bad-1', 'meh-1', 'boom-1'].every((s) => sb.tx.includes(s)), 3_000, 'B saw all');
-    await sleep(500);
+    await sleep(meshDegree === 0 ? 1_200 : 500); // past a heartbeat: no later IHAVE brings them either
     expect(sc.tx).not.toContain('bad-1');
     expect(sc.tx).not.toContain('meh-1');
     expect(sc.tx).not.toContain('boom-1');
@@ -254,6 +256,8 @@ describe('createNetwork validation', () => {
     const [ka] = await cluster.keys(1);
     await expect(cluster.node(ka!, { listen: 'nohost' })).rejects.toThrow(/host:port/);
     await expect(cluster.node(ka!, { peers: ['/ip4/127.0.0.1/tcp/1'] })).rejects.toThrow(/\/p2p\//);
+    await expect(cluster.node(ka!, { meshDegree: 13 })).rejects.toThrow(/meshDegree 13 must be an integer 0\.\.12/);
+    await expect(cluster.node(ka!, { meshDegree: -1 })).rejects.toThrow(/meshDegree/);
     // an invalid allowed id (it comes from chain state) is skipped with a warning, not fatal
     const log = captureLogger();
     await cluster.node(ka!, { allowedPeers: ['nope', ka!.peerId], logger: log.logger });
