@@ -7,7 +7,7 @@ import type {
 } from './interface.js';
 import { fail } from './errors.js';
 import { AUTHORITIES_KEY, getAccount, getAuthorities, putAccount, type StateWriter } from './keys.js';
-import { Overlay } from './overlay.js';
+import { Overlay, type ChildOverlay } from './overlay.js';
 import { stateRootEncoded } from './root.js';
 
 /** The head a tx is admitted against (tx_send): its chain id, height and time. */
@@ -106,6 +106,11 @@ function checkSender(state: StateReader, dtx: DecodedTx, chainId: string): Accou
 
 class BlockRun implements BlockExecutor {
   private readonly overlay: Overlay;
+  /** The layer each tx runs in, reused (empty between txs), and its env functions. */
+  private readonly txLayer: ChildOverlay;
+  private readonly txGet: TxEnv['get'];
+  private readonly txPut: TxEnv['put'];
+  private readonly txDel: TxEnv['del'];
   /** The executor's own writes (nonce bumps): encoded once per key, at `finish`. */
   private readonly own: StateWriter;
   private readonly startAuthorities: readonly Authority[];
@@ -121,6 +126,11 @@ class BlockRun implements BlockExecutor {
   ) {
     this.overlay = new Overlay(state);
     const overlay = this.overlay;
+    const layer = overlay.child();
+    this.txLayer = layer;
+    this.txGet = (k) => layer.get(k);
+    this.txPut = (k, v) => layer.put(k, v);
+    this.txDel = (k) => layer.del(k);
     this.own = { put: (k, v) => overlay.putDeferred(k, v), del: (k) => overlay.del(k) };
     this.startAuthorities = getAuthorities(state);
   }
@@ -143,18 +153,18 @@ class BlockRun implements BlockExecutor {
     return result;
   }
 
-  /** Runs the handler in a child overlay: kept on success, dropped on any failure. */
+  /** Runs the handler in the tx layer: kept on success, dropped on any failure. */
   private execute(dtx: DecodedTx, sender: AccountState): TxResult {
     const { tx } = dtx;
-    const child = this.overlay.child();
+    const child = this.txLayer;
     const events: IndexEvent[] = [];
     let outcome: AccessOutcome | undefined;
     const env: TxEnv = {
       chainId: this.ctx.chainId, height: this.ctx.height, time: this.ctx.time, tx, hash: dtx.hash, sender,
       blockAuthorities: this.startAuthorities,
-      get: (k) => child.get(k),
-      put: (k, v) => child.put(k, v),
-      del: (k) => child.del(k),
+      get: this.txGet,
+      put: this.txPut,
+      del: this.txDel,
       emit: (e) => void events.push(e),
       setOutcome: (o) => void (outcome = o),
     };
@@ -169,6 +179,7 @@ class BlockRun implements BlockExecutor {
       child.commit();
       receipt = outcome === undefined ? { status: 'ok' } : { status: 'ok', outcome };
     } catch (e) {
+      child.discard();
       events.length = 0;
       receipt = { status: 'rejected', error: this.errorOf(e, dtx) };
     }

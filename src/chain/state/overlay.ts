@@ -3,8 +3,8 @@ import type { StateReader, StateValue, StateWrites } from './interface.js';
 
 /**
  * A write buffer over a StateReader: reads fall through to the base unless this layer
- * (or a layer below it) wrote the key. Nest one per tx with `child()`; `commit()` folds a
- * child's writes into its parent, dropping the child discards them.
+ * (or a layer below it) wrote the key. One per block; `child()` gives the per-tx layer,
+ * whose `commit()` folds its writes into this one and whose `discard()` drops them.
  *
  * Values are immutable. `put` deep-freezes what it stores, so a handler that mutates a
  * value it read (rather than copying it) throws a TypeError, and a rejected tx can never
@@ -20,11 +20,19 @@ export class Overlay implements StateReader {
   /** Keys whose latest value was put with `putDeferred`: not encoded yet. */
   private readonly deferred = new Set<string>();
 
-  constructor(private readonly base: StateReader, private readonly parent: Overlay | null = null) {}
+  constructor(private readonly base: StateReader) {}
 
-  /** A nested layer over this one (per tx). */
-  child(): Overlay {
-    return new Overlay(this, this);
+  /**
+   * A nested layer over this one (per tx): a short journal rather than maps, since a tx
+   * writes a handful of keys. Reusable: `commit` and `discard` leave it empty.
+   */
+  child(): ChildOverlay {
+    return new ChildOverlay(this, (key, value, bytes, deferred) => {
+      this.values.set(key, value);
+      this.encoded.set(key, bytes);
+      if (deferred) this.deferred.add(key);
+      else this.deferred.delete(key);
+    });
   }
 
   get(key: string): StateValue | undefined {
@@ -32,7 +40,7 @@ export class Overlay implements StateReader {
     if (v !== undefined) return v === null ? undefined : v;
     // Values read from the node's state are frozen on the way in (cheap once frozen), so
     // a handler mutating a read value fails instead of corrupting the committed state.
-    return this.parent === null ? deepFreeze(this.base.get(key)) : this.base.get(key);
+    return deepFreeze(this.base.get(key));
   }
 
   put(key: string, value: StateValue): void {
@@ -59,21 +67,6 @@ export class Overlay implements StateReader {
     this.deferred.delete(key);
   }
 
-  /** Folds this layer's writes into its parent. */
-  commit(): void {
-    if (this.parent === null) throw new Error('Overlay.commit: not a child overlay');
-    const { parent } = this;
-    for (const [k, v] of this.values) {
-      parent.values.set(k, v);
-      parent.encoded.set(k, this.encoded.get(k)!);
-      if (this.deferred.has(k)) parent.deferred.add(k);
-      else parent.deferred.delete(k);
-    }
-    this.values.clear();
-    this.encoded.clear();
-    this.deferred.clear();
-  }
-
   /** This layer's writes in first-write order (null = delete). A copy. */
   writes(): StateWrites {
     return new Map(this.values);
@@ -88,6 +81,68 @@ export class Overlay implements StateReader {
 
   get size(): number {
     return this.values.size;
+  }
+}
+
+/**
+ * One tx's layer over an Overlay: its writes in a journal (key, frozen value, JCS bytes),
+ * read newest first, folded into the parent in write order by `commit` (the parent keeps
+ * each key's first-write position, as with maps), dropped by `discard`.
+ */
+export class ChildOverlay implements StateReader {
+  private readonly keys: string[] = [];
+  private readonly values: Array<StateValue | null> = [];
+  private readonly bytes: Array<Buffer | null> = [];
+  private readonly deferred: boolean[] = [];
+
+  constructor(
+    private readonly parent: StateReader,
+    private readonly fold: (key: string, value: StateValue | null, bytes: Buffer | null, deferred: boolean) => void,
+  ) {}
+
+  get(key: string): StateValue | undefined {
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.keys[i] === key) {
+        const v = this.values[i];
+        return v === null ? undefined : v;
+      }
+    }
+    return this.parent.get(key);
+  }
+
+  put(key: string, value: StateValue): void {
+    const bytes = canonicalBytes(value);
+    this.push(key, deepFreeze(value), bytes, false);
+  }
+
+  /** Overlay.putDeferred: encoded by the parent's encodedWrites. */
+  putDeferred(key: string, value: StateValue): void {
+    this.push(key, deepFreeze(value), null, true);
+  }
+
+  del(key: string): void {
+    this.push(key, null, null, false);
+  }
+
+  /** Folds this layer's writes into its parent, in write order, and empties it. */
+  commit(): void {
+    for (let i = 0; i < this.keys.length; i++) this.fold(this.keys[i]!, this.values[i]!, this.bytes[i]!, this.deferred[i]!);
+    this.discard();
+  }
+
+  /** Drops this layer's writes. */
+  discard(): void {
+    this.keys.length = 0;
+    this.values.length = 0;
+    this.bytes.length = 0;
+    this.deferred.length = 0;
+  }
+
+  private push(key: string, value: StateValue | null, bytes: Buffer | null, deferred: boolean): void {
+    this.keys.push(key);
+    this.values.push(value);
+    this.bytes.push(bytes);
+    this.deferred.push(deferred);
   }
 }
 

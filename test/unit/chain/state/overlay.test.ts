@@ -25,8 +25,10 @@ describe('Overlay', () => {
     dropped.del('k');
     dropped.put('z', 1);
     expect(dropped.get('k')).toBeUndefined();
+    dropped.discard();
+    expect(o.get('k')).toBe('child');
+    expect(dropped.get('z')).toBeUndefined(); // emptied: reads fall through again
     expect([...o.writes()]).toEqual([['k', 'child'], ['n', 1]]);
-    expect(() => o.commit()).toThrow();
   });
   it('stored values are frozen: mutating a read value throws (copy-on-write)', () => {
     const o = new Overlay(new MapState());
