@@ -66,7 +66,7 @@ export class TxGossip {
   private async receive(data: Uint8Array, from: string): Promise<GossipVerdict> {
     let txs: unknown[];
     try {
-      const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { txs?: unknown };
+      const raw = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as { txs?: unknown };
       if (!Array.isArray(raw.txs) || raw.txs.length === 0 || raw.txs.length > this.opts.maxBatch) throw new Error(`txs must be a list of 1..${this.opts.maxBatch}`);
       txs = raw.txs;
     } catch (err) {
