@@ -1,5 +1,5 @@
 import type { StateReader } from '../chain/state/interface.js';
-import { consentStatus, getConsent, getRecord, patientConsentIds } from './state.js';
+import { consentStatus, getConsent, getRecord, granteeConsents, type GrantEntry } from './state.js';
 import type { ConsentState, RecordState } from './types.js';
 
 /**
@@ -72,15 +72,21 @@ function consentMiss(c: ConsentState, record: RecordState, q: AccessQuery): Miss
 }
 
 /**
- * The rule for a known record. Consents are visited in grant order (`pcons/<patient>`,
- * block order); the first that grants wins, so every node names the same consentId.
+ * The rule for a known record. The patient's consents are visited in grant order (block
+ * order); the first that grants wins, so every node names the same consentId. Only
+ * consents naming the actor or the actor's org can grant or explain a denial beyond
+ * `no_consent`, so only those two grantee lists are read (`pgc/`), merged by position.
  * The record's current (latest) recordType is the one scope is matched against.
  */
 export function decideAccess(reader: StateReader, record: RecordState, q: AccessQuery): AccessDecision {
   if (q.patient !== undefined && q.patient !== record.patient) return { allowed: false, reason: 'patient_mismatch' };
   if (q.actorOrg !== null && q.actorOrg === record.custodian) return { allowed: true, reason: 'custodian' };
+  const own = granteeConsents(reader, record.patient, q.actor);
+  const viaOrg: readonly GrantEntry[] = q.actorOrg === null ? [] : granteeConsents(reader, record.patient, `org:${q.actorOrg}`);
   let closest: Miss = 'no_consent';
-  for (const consentId of patientConsentIds(reader, record.patient)) {
+  for (let i = 0, j = 0; i < own.length || j < viaOrg.length;) {
+    const next = j >= viaOrg.length || (i < own.length && own[i]![0] < viaOrg[j]![0]) ? own[i++]! : viaOrg[j++]!;
+    const consentId = next[1];
     const c = getConsent(reader, consentId);
     if (c === undefined) continue;
     const miss = consentMiss(c, record, q);

@@ -3,9 +3,9 @@ import type { ReadEnv, TxEnv } from '../chain/state/interface.js';
 import type { Role } from '../chain/types.js';
 import { RecordErrorCode, RecordRuleError } from './errors.js';
 import { requireRole, type RecordTxHandler } from './handler.js';
-import { consentKey, patientConsentsKey } from './keys.js';
+import { consentKey, granteeConsentsKey, patientGrantsKey } from './keys.js';
 import { consentGrantSchema } from './schemas.js';
-import { getAccount, getConsent, orgExists, patientConsentIds, toStateValue } from './state.js';
+import { getAccount, getConsent, granteeConsents, orgExists, patientGrantCount, toStateValue } from './state.js';
 import type { ConsentGrantPayload, ConsentScope, ConsentState } from './types.js';
 
 const ROLES: readonly Role[] = ['patient'];
@@ -44,7 +44,7 @@ function normaliseScope(scope: ConsentScope): ConsentScope {
   return out;
 }
 
-/** consent.grant: a consent whose id is this tx's hash, appended to the patient's list. */
+/** consent.grant: a consent whose id is this tx's hash, appended to the patient's list for its grantee. */
 export const consentGrantHandler: RecordTxHandler<ConsentGrantPayload> = {
   type: 'consent.grant',
   payloadSchema: consentGrantSchema,
@@ -78,7 +78,9 @@ export const consentGrantHandler: RecordTxHandler<ConsentGrantPayload> = {
       time: env.time,
     };
     env.put(consentKey(consentId), toStateValue(consent));
-    env.put(patientConsentsKey(patient), toStateValue([...patientConsentIds(env, patient), consentId]));
+    const position = patientGrantCount(env, patient);
+    env.put(patientGrantsKey(patient), position + 1);
+    env.put(granteeConsentsKey(patient, p.grantee), toStateValue([...granteeConsents(env, patient, p.grantee), [position, consentId]]));
     env.emit({ kind: 'consent', consentId, patient, height: env.height });
   },
 };

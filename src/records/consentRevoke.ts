@@ -20,8 +20,8 @@ function checkRevocable(env: ReadEnv, c: ConsentState): void {
 
 /**
  * consent.revoke: the consent is inactive for every later tx. An expired consent may
- * still be revoked (its status then reads `revoked`). The id stays in `pcons/` so
- * consent_check can tell `revoked` from `no_consent`.
+ * still be revoked (its status then reads `revoked`). The id stays in its grantee list
+ * (`pgc/`) so consent_check can tell `revoked` from `no_consent`.
  */
 export const consentRevokeHandler: RecordTxHandler<ConsentRevokePayload> = {
   type: 'consent.revoke',

@@ -18,8 +18,8 @@ export const recordHandlers: TxHandler[] = [recordAnchorHandler, consentGrantHan
 export { checkAccess, decideAccess, consentCovers, consentNames } from './access.js';
 export type { AccessDecision, AccessQuery, AccessReason } from './access.js';
 export { RecordErrorCode, RecordRuleError, RECORD_ERROR_CODES } from './errors.js';
-export { recordKey, consentKey, patientConsentsKey } from './keys.js';
-export { getRecord, getConsent, patientConsentIds, consentStatus, consentView } from './state.js';
+export { recordKey, consentKey, granteeConsentsKey, patientGrantsKey } from './keys.js';
+export { getRecord, getConsent, granteeConsents, patientGrantCount, consentStatus, consentView } from './state.js';
 export * from './schemas.js';
 export type * from './types.js';
 export { toFhirConsent } from './fhir/consent.js';

@@ -1,5 +1,5 @@
 import type { StateReader, StateValue } from '../chain/state/interface.js';
-import { consentKey, patientConsentsKey, recordKey } from './keys.js';
+import { consentKey, granteeConsentsKey, patientGrantsKey, recordKey } from './keys.js';
 import { getOrg } from '../chain/state/keys.js';
 import type { ConsentState, ConsentStatus, ConsentView, RecordState } from './types.js';
 
@@ -16,9 +16,17 @@ export function getConsent(reader: StateReader, consentId: string): ConsentState
   return reader.get(consentKey(consentId)) as ConsentState | undefined;
 }
 
-/** Consent ids of a patient in grant order (block order), the order checkAccess uses. */
-export function patientConsentIds(reader: StateReader, patient: string): readonly string[] {
-  return (reader.get(patientConsentsKey(patient)) as string[] | undefined) ?? [];
+/** One consent in a grantee list: its position in the patient's grant order, and its id. */
+export type GrantEntry = readonly [position: number, consentId: string];
+
+/** The patient's consents naming `grantee` (an account or `org:<org>`), oldest grant first. */
+export function granteeConsents(reader: StateReader, patient: string, grantee: string): readonly GrantEntry[] {
+  return (reader.get(granteeConsentsKey(patient, grantee)) as GrantEntry[] | undefined) ?? [];
+}
+
+/** How many consents the patient has granted so far. */
+export function patientGrantCount(reader: StateReader, patient: string): number {
+  return (reader.get(patientGrantsKey(patient)) as number | undefined) ?? 0;
 }
 
 /** Accounts are chain/state's: read them through its reader. */
@@ -51,6 +59,6 @@ export function consentView(c: ConsentState, time: number): ConsentView {
 }
 
 /** A state value built from plain JSON data (records module values are all JSON). */
-export function toStateValue(value: RecordState | ConsentState | readonly string[]): StateValue {
+export function toStateValue(value: RecordState | ConsentState | readonly GrantEntry[]): StateValue {
   return value as unknown as StateValue;
 }

@@ -9,7 +9,7 @@ import type { JsonValue } from '../jcs.js';
  *
  * Key prefixes are owned by one module each:
  *   chain/state:  "acct/<account>", "org/<org>", "authorities", "nodes", "gov/<proposalId>"
- *   records:      "rec/<recordId>", "cons/<consentId>", "pcons/<patient>"
+ *   records:      "rec/<recordId>", "cons/<consentId>", "pgn/<patient>", "pgc/<patient>/<grantee>"
  */
 export type StateValue = JsonValue;
 

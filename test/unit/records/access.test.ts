@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessEvent } from '../../../src/chain/state/interface.js';
-import { checkAccess, type AccessQuery } from '../../../src/records/index.js';
+import { checkAccess, getConsent, getRecord, type AccessQuery } from '../../../src/records/index.js';
 import { anchor, grant, log, runTx, world, type Actor, type World } from './support.js';
 
 function setup(): World {
@@ -83,6 +83,18 @@ describe('checkAccess reasons (consent_check)', () => {
     expect(checkAccess(w.st, q(w, w.southDoc, 'north:obs/1'))).toEqual({ allowed: false, reason: 'revoked' });
   });
 
+  it('two granting consents, one naming the actor and one its org: the older grant is named', () => {
+    const w = setup();
+    const viaOrg = grant(w, { grantee: 'org:south' });
+    const own = grant(w, { grantee: w.southDoc.account });
+    expect(checkAccess(w.st, q(w, w.southDoc, 'north:obs/1'))).toEqual({ allowed: true, consentId: viaOrg.hash, reason: 'consent' });
+    const w2 = setup();
+    const own2 = grant(w2, { grantee: w2.southDoc.account });
+    grant(w2, { grantee: 'org:south' });
+    expect(checkAccess(w2.st, q(w2, w2.southDoc, 'north:obs/1'))).toEqual({ allowed: true, consentId: own2.hash, reason: 'consent' });
+    expect(own.status).toBe('ok');
+  });
+
   it('is pure: it reads state and writes nothing', () => {
     const w = setup();
     grant(w, { grantee: 'org:south' });
@@ -103,7 +115,33 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('checkAccess matches access.log outcomes', () => {
+/**
+ * The access rule of SPEC §3 written plainly, as a reference: every consent of the
+ * record's patient in grant order, the first that grants wins, else the closest miss.
+ */
+function referenceDecision(w: World, grantOrder: readonly string[], q: AccessQuery): ReturnType<typeof checkAccess> {
+  const record = getRecord(w.st, q.recordId);
+  if (record === undefined) return { allowed: false, reason: 'unknown_record' };
+  if (q.actorOrg !== null && q.actorOrg === record.custodian) return { allowed: true, reason: 'custodian' };
+  const rank = ['no_consent', 'out_of_scope', 'purpose_mismatch', 'expired', 'revoked'] as const;
+  let closest = 0;
+  for (const id of grantOrder) {
+    const c = getConsent(w.st, id)!;
+    if (c.patient !== record.patient || !(c.grantee === q.actor || c.grantee === `org:${q.actorOrg}`)) continue;
+    const types = c.scope.recordTypes ?? [];
+    const ids = c.scope.recordIds ?? [];
+    let miss: number;
+    if (types.length + ids.length > 0 && !types.includes(record.recordType) && !ids.includes(record.recordId)) miss = 1;
+    else if (c.purpose !== q.purpose) miss = 2;
+    else if (c.revoked) miss = 4;
+    else if (c.expiresAt !== undefined && q.time >= c.expiresAt) miss = 3;
+    else return { allowed: true, consentId: id, reason: 'consent' };
+    closest = Math.max(closest, miss);
+  }
+  return { allowed: false, reason: rank[closest]! };
+}
+
+describe('checkAccess matches access.log outcomes and the plain rule', () => {
   it('on 400 random consents, revocations, expiries and queries (seeded)', () => {
     const w = setup();
     const r = rng(20240607);
@@ -135,6 +173,7 @@ describe('checkAccess matches access.log outcomes', () => {
         const purpose = pick(purposes);
         const emergency = r() < 0.3;
         const decision = checkAccess(w.st, { actor: actor.account, actorOrg: actor.org, recordId, purpose, time: w.st.time });
+        expect(decision).toEqual(referenceDecision(w, granted.map((g) => g.id), { actor: actor.account, actorOrg: actor.org, recordId, purpose, time: w.st.time }));
         const res = log(w, actor, { recordId, purpose, ...(emergency ? { emergency: true, reason: 'other' } : {}) });
         const ev = (res.events[0] as { event: AccessEvent }).event;
         expect(res.outcome).toBe(decision.allowed ? 'granted' : emergency ? 'emergency' : 'denied');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { txHash } from '../../../src/chain/tx.js';
-import { consentStatus, consentView, getConsent, patientConsentIds } from '../../../src/records/index.js';
+import { consentStatus, consentView, getConsent, granteeConsents, patientGrantCount } from '../../../src/records/index.js';
 import { CHAIN_ID, admitCode, grant, runTx, world } from './support.js';
 
 describe('consent.grant', () => {
-  it('creates a consent whose id is the tx hash, appended to the patient list, with an index event', () => {
+  it('creates a consent whose id is the tx hash, appended to its grantee list with its grant position, with an index event', () => {
     const w = world();
     const { st } = w;
     const r = grant(w, { grantee: w.southDoc.account, scope: { recordTypes: ['Observation'], recordIds: [] }, purpose: 'TREAT', expiresAt: st.time + 60_000 });
@@ -25,8 +25,12 @@ describe('consent.grant', () => {
     const r2 = grant(w, { grantee: 'org:north', purpose: 'HPAYMT' });
     expect(r2.status).toBe('ok');
     expect(getConsent(st, r2.hash)).not.toHaveProperty('expiresAt');
-    expect(patientConsentIds(st, w.alice.account)).toEqual([r.hash, r2.hash]);
-    expect(patientConsentIds(st, w.bob.account)).toEqual([]);
+    const r3 = grant(w, { grantee: w.southDoc.account, purpose: 'HPAYMT' });
+    expect(granteeConsents(st, w.alice.account, w.southDoc.account)).toEqual([[0, r.hash], [2, r3.hash]]);
+    expect(granteeConsents(st, w.alice.account, 'org:north')).toEqual([[1, r2.hash]]);
+    expect(patientGrantCount(st, w.alice.account)).toBe(3);
+    expect(granteeConsents(st, w.bob.account, w.southDoc.account)).toEqual([]);
+    expect(patientGrantCount(st, w.bob.account)).toBe(0);
   });
 
   it('any registered, non-revoked account may be a grantee; org grantees name an existing org', () => {
@@ -50,7 +54,8 @@ describe('consent.grant', () => {
     const r = grant(w, { grantee: 'f'.repeat(64) });
     expect(r.error!.code).toBe('unknown_grantee');
     expect(getConsent(w.st, r.hash)).toBeUndefined();
-    expect(patientConsentIds(w.st, w.alice.account)).toEqual([]);
+    expect(granteeConsents(w.st, w.alice.account, 'f'.repeat(64))).toEqual([]);
+    expect(patientGrantCount(w.st, w.alice.account)).toBe(0);
   });
 
   it('grantee_revoked: a revoked grantee account (admission and execution)', () => {
@@ -95,7 +100,7 @@ describe('consent.revoke', () => {
     expect(r.status).toBe('ok');
     expect(getConsent(w.st, g.hash)).toMatchObject({ revoked: true, revokedHeight: w.st.height, height: w.st.height - 1 });
     expect(r.events).toEqual([{ kind: 'consentRevoked', consentId: g.hash, patient: w.alice.account, height: w.st.height }]);
-    expect(patientConsentIds(w.st, w.alice.account)).toEqual([g.hash]);
+    expect(granteeConsents(w.st, w.alice.account, 'org:south')).toEqual([[0, g.hash]]);
   });
 
   it('an expired consent may still be revoked; its status then reads revoked', () => {
