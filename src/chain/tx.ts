@@ -30,9 +30,26 @@ export function signTx(body: TxBody, secretKey: string): Tx {
  */
 export function decodeTx(tx: Tx): DecodedTx {
   const head = '{"chainId":' + JSON.stringify(tx.chainId) + ',"from":' + JSON.stringify(tx.from) + ',"nonce":' + canonicalize(tx.nonce) + ',"payload":' + canonicalize(tx.payload);
+  const sigMember = ',"sig":' + JSON.stringify(tx.sig);
   const tail = ',"type":' + JSON.stringify(tx.type) + '}';
-  const wire = Buffer.from(head + ',"sig":' + JSON.stringify(tx.sig) + tail, 'utf8');
-  return { tx, hash: sha256Hex(head + tail), wire };
+  const wire = Buffer.from(head + sigMember + tail, 'utf8');
+  // The body's JCS is the wire bytes without the sig member: hashed from a copy of the
+  // two byte ranges around it, rather than from another string built and encoded again.
+  const sigStart = wire.length - Buffer.byteLength(sigMember) - Buffer.byteLength(tail);
+  const sigEnd = wire.length - Buffer.byteLength(tail);
+  return { tx, hash: sha256Hex(withoutRange(wire, sigStart, sigEnd)), wire };
+}
+
+/** Scratch space for `withoutRange` (synchronous use only; its contents never escape). */
+let scratch = Buffer.allocUnsafe(4096);
+
+/** The bytes of `b` before `from` followed by those from `to` on, in scratch space. */
+function withoutRange(b: Buffer, from: number, to: number): Buffer {
+  const n = b.length - (to - from);
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, 2 * scratch.length));
+  b.copy(scratch, 0, 0, from);
+  b.copy(scratch, from, to);
+  return scratch.subarray(0, n);
 }
 
 export function verifyTxSig(d: DecodedTx): boolean {

@@ -1,7 +1,7 @@
 const HEX_RE = /^[0-9a-f]*$/;
 
 export function isHex(s: unknown, bytes?: number): s is string {
-  return typeof s === 'string' && s.length % 2 === 0 && HEX_RE.test(s) && (bytes === undefined || s.length === bytes * 2);
+  return typeof s === 'string' && (bytes === undefined ? s.length % 2 === 0 : s.length === bytes * 2) && HEX_RE.test(s);
 }
 
 export function toHex(b: Uint8Array): string {
