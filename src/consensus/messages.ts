@@ -8,6 +8,7 @@ import { sign, verify } from '../chain/ed25519.js';
 import { sha256 } from '../chain/hash.js';
 import { canonicalBytes } from '../chain/jcs.js';
 import { isHex } from '../util/hex.js';
+import { jsonAround } from '../util/json.js';
 import type { Proposal, Vote } from './types.js';
 
 /** Rounds are int32 on the wire, as in CometBFT. */
@@ -156,6 +157,18 @@ export type WireProposal = Omit<Proposal, 'block'> & { block: CompactBlock };
 /** A proposal with its block reduced to tx hashes (`txHashes` in block order). */
 export function compactProposal(p: Proposal, txHashes: string[]): WireProposal {
   return { height: p.height, round: p.round, polRound: p.polRound, block: { header: p.block.header as unknown as Record<string, unknown>, txHashes }, blockHash: p.blockHash, proposer: p.proposer, sig: p.sig };
+}
+
+/**
+ * A proposal's JSON with its block's txs written from their wire bytes (JCS, in block
+ * order), so a block is not serialised again: it parses to the same value as
+ * `JSON.stringify(p)` (only the key order inside each tx may differ).
+ */
+export function proposalJson(p: Proposal, txWires: readonly Uint8Array[]): Buffer {
+  if (txWires.length !== p.block.txs.length) throw new Error(`proposalJson: ${txWires.length} tx wires for ${p.block.txs.length} txs`);
+  const head = `{"height":${p.height},"round":${p.round},"polRound":${p.polRound},"block":{"header":${JSON.stringify(p.block.header)},"txs":[`;
+  const tail = `]},"blockHash":${JSON.stringify(p.blockHash)},"proposer":${JSON.stringify(p.proposer)},"sig":${JSON.stringify(p.sig)}}`;
+  return jsonAround(head, txWires, tail);
 }
 
 /**

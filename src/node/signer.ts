@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sign } from '../chain/ed25519.js';
 import { sha256Hex } from '../chain/hash.js';
@@ -37,6 +38,8 @@ export class DoubleSignError extends Error {
  */
 export class Signer {
   private last: SignRecord | null;
+  /** JSON of `last.lock.proposal` when it was given as JSON (so a carried lock is not serialised again). */
+  private lockJson: Uint8Array | undefined;
 
   private seq: number;
   private readonly fds: [number, number];
@@ -64,10 +67,12 @@ export class Signer {
   }
 
   /**
-   * The record lives in two slot files written alternately, each `{seq, rec, sum}` with
-   * sum = sha256(seq + JSON(rec)). The valid slot with the highest seq wins; a torn
-   * write fails its checksum and the other slot (the previous record) is used, which is
-   * safe: a signature is released only after its slot was synced.
+   * The record lives in two slot files written alternately, each the text
+   * `{"seq":N,"rec":R,"sum":"S"}` with R the record's JSON and S = sha256(N + R) over
+   * exactly the text R as written (a lock's proposal may be spliced in from wire bytes,
+   * so R need not be what JSON.stringify would give). The valid slot with the highest
+   * seq wins; a torn write fails its checksum and the other slot (the previous record)
+   * is used, which is safe: a signature is released only after its slot was synced.
    */
   private static read(path: string): { rec: SignRecord | null; seq: number } {
     let best: { rec: SignRecord; seq: number } | null = null;
@@ -84,7 +89,10 @@ export class Signer {
           if (!best) best = { rec: legacy, seq: 0 };
           continue;
         }
-        if (sha256Hex(o.seq + JSON.stringify(o.rec)) !== o.sum) throw new Error('checksum mismatch');
+        const head = `{"seq":${o.seq},"rec":`;
+        const tail = `,"sum":"${o.sum}"}`;
+        if (!text.startsWith(head) || !text.endsWith(tail)) throw new Error('not a slot record');
+        if (sha256Hex(o.seq + text.slice(head.length, text.length - tail.length)) !== o.sum) throw new Error('checksum mismatch');
         const r = o.rec!;
         if (!Number.isSafeInteger(r.height) || !Number.isSafeInteger(r.round) || !Number.isSafeInteger(r.step)) throw new Error('bad fields');
         if (!best || o.seq! > best.seq) best = { rec: r, seq: o.seq! };
@@ -111,9 +119,11 @@ export class Signer {
   /**
    * Signs `bytes` for (height, round, step) if that does not conflict with anything
    * signed before. For a non-nil precommit, `lockProposal` (the proposal of that block)
-   * is persisted with the record before the signature is returned.
+   * is persisted with the record before the signature is returned; `lockProposalJson`,
+   * when given, is its JSON (parsing to the same value), written as is instead of
+   * serialising the proposal again (a block's txs from their wire bytes).
    */
-  async sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, lockProposal?: unknown): Promise<string> {
+  async sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, lockProposal?: unknown, lockProposalJson?: Uint8Array): Promise<string> {
     const s = STEP[step];
     const bytesHash = sha256Hex(bytes);
     const l = this.last;
@@ -130,21 +140,38 @@ export class Signer {
     const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, lock };
     // Claim the step in memory first (a concurrent caller sees it), then make it durable
     // before the signature is returned to anyone.
-    this.persist(rec);
+    // The lock's proposal JSON: the one given now, or the one given with the lock this record carries on.
+    const json = lock === null || lock.proposal === undefined ? undefined : lock === l?.lock ? this.lockJson : lockProposalJson;
+    this.persist(rec, json);
     this.last = rec;
+    this.lockJson = json;
     return sig;
   }
 
   /** One synchronous write + fdatasync of the next slot: durable before the signature is returned. */
-  private persist(rec: SignRecord): void {
+  private persist(rec: SignRecord, proposalJson: Uint8Array | undefined): void {
     const seq = this.seq + 1;
-    // The record (a precommit's lock carries its whole proposed block) is serialised once;
-    // the file is exactly JSON.stringify({seq, rec, sum}), what read() parses and checks.
-    const recJson = JSON.stringify(rec);
-    const data = Buffer.from(`{"seq":${seq},"rec":${recJson},"sum":"${sha256Hex(seq + recJson)}"}`);
+    // The record's JSON as parts: with a lock proposal given as JSON, the rest of the record
+    // is serialised without it and the proposal spliced in as the lock's last member (the
+    // lock is the record's last member), so a block's txs are not serialised again.
+    let parts: Buffer[];
+    if (proposalJson === undefined) {
+      parts = [Buffer.from(JSON.stringify(rec))];
+    } else {
+      const { proposal: _proposal, ...lock } = rec.lock!;
+      const rest = JSON.stringify({ ...rec, lock });
+      if (!rest.endsWith('}}')) throw new Error('signer: a record must end with its lock');
+      parts = [Buffer.from(rest.slice(0, -2) + ',"proposal":'), Buffer.from(proposalJson.buffer, proposalJson.byteOffset, proposalJson.byteLength), Buffer.from('}}')];
+    }
+    const h = createHash('sha256').update(String(seq));
+    for (const p of parts) h.update(p);
+    const data = [Buffer.from(`{"seq":${seq},"rec":`), ...parts, Buffer.from(`,"sum":"${h.digest('hex')}"}`)];
     const fd = this.fds[seq % 2]!;
-    writeSync(fd, data, 0, data.length, 0);
-    ftruncateSync(fd, data.length);
+    const total = data.reduce((n, b) => n + b.length, 0);
+    const length = writevSync(fd, data, 0);
+    // A short write (disk full) must not release a signature: the slot is not durable.
+    if (length !== total) throw new Error(`signer: wrote ${length} of ${total} bytes of the signing record; not signing`);
+    ftruncateSync(fd, length);
     fdatasyncSync(fd);
     this.seq = seq;
   }

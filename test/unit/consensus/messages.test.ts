@@ -7,6 +7,8 @@ import {
   ConsensusMessageError, proposalSignBytes, signProposal, signVote, validateProposalMessage,
   validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
 } from '../../../src/consensus/index.js';
+import { proposalJson } from '../../../src/consensus/messages.js';
+import type { Proposal } from '../../../src/consensus/index.js';
 import type { Vote } from '../../../src/consensus/index.js';
 import { loadVector } from '../../support/vectors.js';
 
@@ -119,5 +121,18 @@ describe('inbound message validation', () => {
     ['round negative', { ...goodP, round: -1 }, 'proposal.round'],
   ])('rejects a proposal with %s', (_name, raw, field) => {
     expect(fieldOf(() => validateProposalMessage(raw))).toBe(field);
+  });
+});
+
+describe('proposalJson', () => {
+  it('writes the block txs from their wire bytes: parses to the proposal itself', () => {
+    const txs = [{ type: 'access.log', chainId, from: account, nonce: 3, payload: { note: 'caf\u00e9 "q"', n: 1.5 }, sig: 'ab'.repeat(64) }, { b: 2, a: [1, { c: null }] }];
+    const p = {
+      height: 7, round: 1, polRound: 0, blockHash, proposer: account, sig: 'cd'.repeat(64),
+      block: { header: { height: 7, chainId, prevHash: blockHash }, txs },
+    } as unknown as Proposal;
+    const json = proposalJson(p, txs.map((t) => canonicalBytes(t)));
+    expect(JSON.parse(json.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(p)));
+    expect(() => proposalJson(p, [canonicalBytes(txs[0])])).toThrow(/1 tx wires for 2 txs/);
   });
 });

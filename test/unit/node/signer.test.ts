@@ -45,7 +45,7 @@ describe('Signer (double-sign guard)', () => {
     expect(again.lockAt(10)).toBeNull();
   });
 
-  it('writes each slot as exactly JSON.stringify({seq, rec, sum}) with sum = sha256(seq + JSON(rec))', async () => {
+  it('writes each slot as {"seq":N,"rec":R,"sum":S}, S = sha256(N + R), R = JSON.stringify(rec) when no proposal JSON is given', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
     const s = new Signer(path, kp.secretKey, kp.account);
     await s.sign(3, 0, 'precommit', 'ee', bytes('P'), { block: { header: { height: 3 }, txs: [{ note: 'caf\u00e9 "q"' }] } });
@@ -53,6 +53,39 @@ describe('Signer (double-sign guard)', () => {
     const o = JSON.parse(text) as { seq: number; rec: unknown; sum: string };
     expect(JSON.stringify({ seq: o.seq, rec: o.rec, sum: o.sum })).toBe(text);
     expect(o.sum).toBe(sha256Hex(o.seq + JSON.stringify(o.rec)));
+  });
+
+  it('writes a lock proposal given as JSON as is; the checksum covers the record text as written', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const s = new Signer(path, kp.secretKey, kp.account);
+    const proposal = { blockHash: 'aa', block: { txs: [{ a: 1, b: 'caf\u00e9' }] } };
+    // The same value with another key order inside the tx (as JCS wire bytes give it).
+    const json = Buffer.from('{"blockHash":"aa","block":{"txs":[{"b":"caf\u00e9","a":1}]}}');
+    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), proposal, json);
+    const text = readFileSync(path + '.alt', 'utf8');
+    expect(text).toContain('"proposal":{"blockHash":"aa","block":{"txs":[{"b":"caf\u00e9","a":1}]}}}');
+    const o = JSON.parse(text) as { seq: number; rec: unknown; sum: string };
+    expect(o.sum).toBe(sha256Hex(o.seq + text.slice(`{"seq":${o.seq},"rec":`.length, text.length - `,"sum":"${o.sum}"}`.length)));
+    expect(o.sum).not.toBe(sha256Hex(o.seq + JSON.stringify(o.rec).replace('"b":"caf\u00e9","a":1', '"a":1,"b":"caf\u00e9"')));
+    // A later signature at the height carries the lock on, still from the given JSON.
+    await s.sign(9, 1, 'prevote', null, bytes('P1'));
+    expect(readFileSync(path, 'utf8')).toContain('"proposal":{"blockHash":"aa","block":{"txs":[{"b":"caf\u00e9","a":1}]}}}');
+    const again = new Signer(path, kp.secretKey, kp.account);
+    expect(again.lockAt(9)).toEqual({ height: 9, round: 0, blockHash: 'aa', proposal });
+    expect(again.lastSigned()).toMatchObject({ height: 9, round: 1, step: 2 });
+  });
+
+  it('a slot whose record text was altered fails its checksum: the other slot is used', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const s = new Signer(path, kp.secretKey, kp.account);
+    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { x: 1 }, Buffer.from('{"x":1}'));
+    await s.sign(9, 1, 'prevote', null, bytes('P1'));
+    s.close();
+    writeFileSync(path, readFileSync(path, 'utf8').replace('{"x":1}', '{"x": 1}'));
+    const again = new Signer(path, kp.secretKey, kp.account);
+    expect(again.lastSigned()).toMatchObject({ height: 9, round: 0, step: 3 });
+    expect(again.lockAt(9)?.proposal).toEqual({ x: 1 });
+    again.close();
   });
 
   it('starts when its slot files exist but are empty (an authority that never signed)', async () => {
