@@ -133,6 +133,8 @@ describe('proposalJson', () => {
     } as unknown as Proposal;
     const json = proposalJson(p, txs.map((t) => canonicalBytes(t)));
     expect(JSON.parse(json.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(p)));
+    // What a restarted node reads back from its signer file passes the proposal check.
+    expect(validateProposalMessage(JSON.parse(json.toString('utf8')))).toEqual(validateProposalMessage(JSON.parse(JSON.stringify(p))));
     expect(() => proposalJson(p, [canonicalBytes(txs[0])])).toThrow(/1 tx wires for 2 txs/);
   });
 });
