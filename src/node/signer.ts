@@ -138,10 +138,9 @@ export class Signer {
     const sig = sign(this.secretKey, bytes);
     const lock = step === 'precommit' && blockHash !== null ? { height, round, blockHash, proposal: lockProposal } : l?.lock && l.lock.height === height ? l.lock : null;
     const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, lock };
-    // Claim the step in memory first (a concurrent caller sees it), then make it durable
-    // before the signature is returned to anyone.
     // The lock's proposal JSON: the one given now, or the one given with the lock this record carries on.
     const json = lock === null || lock.proposal === undefined ? undefined : lock === l?.lock ? this.lockJson : lockProposalJson;
+    // Durable before the signature is returned to anyone (persist is synchronous).
     this.persist(rec, json);
     this.last = rec;
     this.lockJson = json;
