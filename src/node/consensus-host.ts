@@ -2,7 +2,7 @@ import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
 import { proposerOf } from '../consensus/params.js';
 import { MAX_PROPOSALS_PER_ROUND } from '../consensus/proposals.js';
-import { compactProposal, proposalJson, proposalSignBytes, validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes, type WireProposal } from '../consensus/messages.js';
+import { compactProposal, proposalSignBytes, validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes, type WireProposal } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
@@ -281,20 +281,10 @@ export class ConsensusHost {
     }
   }
 
-  /**
-   * The JSON of a proposal this node precommits, its txs from the executed block's wire
-   * bytes (the same block: same hash, so same header and txRoot); undefined when that
-   * block is not at hand (the signer then serialises the proposal itself).
-   */
-  private lockProposalJson(p: Proposal): Buffer | undefined {
-    const e = this.deps.chain.executedBlock(p.blockHash);
-    return e !== undefined && e.decoded.length === p.block.txs.length ? proposalJson(p, e.decoded.map((d) => d.wire)) : undefined;
-  }
-
   private async sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, lockProposal?: Proposal): Promise<string | null> {
     if (!this.deps.signer) return null;
     try {
-      return await this.deps.signer.sign(height, round, step, blockHash, bytes, lockProposal, lockProposal && this.lockProposalJson(lockProposal));
+      return await this.deps.signer.sign(height, round, step, blockHash, bytes, lockProposal, lockProposal && this.assembly.jsonOf(lockProposal));
     } catch (err) {
       if (err instanceof DoubleSignError) {
         this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');

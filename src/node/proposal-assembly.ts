@@ -6,6 +6,7 @@ import { blockHash, txRootOf } from '../chain/block.js';
 import { canonicalBytes } from '../chain/jcs.js';
 import { parseHeader } from './commit-verify.js';
 import type { Proposal, WireProposal } from '../consensus/index.js';
+import { proposalJson } from '../consensus/messages.js';
 import type { Network } from '../p2p/interface.js';
 import { errMessage } from '../p2p/errors.js';
 import { isHex } from '../util/hex.js';
@@ -62,6 +63,16 @@ export class ProposalAssembly {
     const e = this.deps.chain.executedBlock(p.blockHash);
     if (e) return e.decoded.map((d) => d.hash);
     return p.block.txs.map((tx) => txHash(tx));
+  }
+
+  /**
+   * A proposal's JSON with its txs from the executed block's wire bytes (the same block:
+   * same hash, so same header and txRoot), for the signer's lock; undefined when that
+   * block is not at hand (the signer then serialises the proposal itself).
+   */
+  jsonOf(p: Proposal): Buffer | undefined {
+    const e = this.deps.chain.executedBlock(p.blockHash);
+    return e !== undefined && e.decoded.length === p.block.txs.length ? proposalJson(p, e.decoded.map((d) => d.wire)) : undefined;
   }
 
   /**

@@ -6,7 +6,7 @@ import { sha256Hex } from '../../../src/chain/hash.js';
 import { txRootOf } from '../../../src/chain/block.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import type { Block } from '../../../src/chain/types.js';
-import { compactProposal, proposerOf, signProposal, signVote, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
+import { compactProposal, proposerOf, signProposal, signVote, validateProposalMessage, verifyProposal, verifyVote } from '../../../src/consensus/index.js';
 import type { Proposal, Vote, WireProposal } from '../../../src/consensus/index.js';
 import { commitProblem } from '../../../src/chain/commit.js';
 import { ConsensusHost, type ConsensusHostOptions } from '../../../src/node/consensus-host.js';
@@ -42,10 +42,10 @@ async function chain(authorities: number): Promise<ChainEnv> {
   return env;
 }
 
-function host(env: ChainEnv, opts: { self?: KeyPair | null; options?: Partial<ConsensusHostOptions> } = {}) {
+function host(env: ChainEnv, opts: { self?: KeyPair | null; options?: Partial<ConsensusHostOptions>; signerPath?: string } = {}) {
   const net = new FakeNetwork();
   const onBehind = vi.fn();
-  const signer = opts.self ? signerFor(opts.self) : null;
+  const signer = opts.self ? signerFor(opts.self, opts.signerPath) : null;
   const h = new ConsensusHost({ ...SLOW, ...opts.options }, { chain: env.chain, mempool: env.mempool, signer, network: net, logger: silentLogger(), onBehind });
   hosts.push(h);
   return { host: h, net, onBehind, signer };
@@ -437,7 +437,8 @@ describe('ConsensusHost: single authority (n = 1)', () => {
   it('commits a block holding an admitted tx, with a valid certificate, and goes on to the next height', async () => {
     const env = await chain(1);
     const self = env.authorities[0]!;
-    const { host: h, net, signer } = host(env, { self, options: { timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
+    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+    const { host: h, net, signer } = host(env, { self, signerPath, options: { timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
     h.start();
     await h.idle();
     expect(h.status.step).toBe('idle'); // no empty blocks
@@ -456,6 +457,9 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     expect(p.block.txHashes).toEqual([txHash(t)]); // the gossip form: header and tx hashes
     expect(verifyProposal(CHAIN_ID, p)).toBe(true);
     expect(signer!.lastSigned()).toMatchObject({ height: 1, step: 3, blockHash: stored!.hash });
+    // The precommit's lock, written from the block's wire bytes, reads back as the proposal.
+    const locked = signerFor(self, signerPath).lockAt(1)!.proposal;
+    expect(validateProposalMessage(locked)).toMatchObject({ height: 1, blockHash: stored!.hash, block: { txs: [t] } });
     // Next height started and idle again; a second tx makes block 2.
     await h.idle();
     expect(h.status).toMatchObject({ height: 2, step: 'idle' });
