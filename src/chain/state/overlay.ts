@@ -27,11 +27,10 @@ export class Overlay implements StateReader {
    * writes a handful of keys. Reusable: `commit` and `discard` leave it empty.
    */
   child(): ChildOverlay {
-    return new ChildOverlay(this, (key, value, bytes, deferred) => {
+    return new ChildOverlay(this, (key, value, bytes) => {
       this.values.set(key, value);
       this.encoded.set(key, bytes);
-      if (deferred) this.deferred.add(key);
-      else this.deferred.delete(key);
+      this.deferred.delete(key);
     });
   }
 
@@ -93,11 +92,10 @@ export class ChildOverlay implements StateReader {
   private readonly keys: string[] = [];
   private readonly values: Array<StateValue | null> = [];
   private readonly bytes: Array<Buffer | null> = [];
-  private readonly deferred: boolean[] = [];
 
   constructor(
     private readonly parent: StateReader,
-    private readonly fold: (key: string, value: StateValue | null, bytes: Buffer | null, deferred: boolean) => void,
+    private readonly fold: (key: string, value: StateValue | null, bytes: Buffer | null) => void,
   ) {}
 
   get(key: string): StateValue | undefined {
@@ -112,21 +110,16 @@ export class ChildOverlay implements StateReader {
 
   put(key: string, value: StateValue): void {
     const bytes = canonicalBytes(value);
-    this.push(key, deepFreeze(value), bytes, false);
-  }
-
-  /** Overlay.putDeferred: encoded by the parent's encodedWrites. */
-  putDeferred(key: string, value: StateValue): void {
-    this.push(key, deepFreeze(value), null, true);
+    this.push(key, deepFreeze(value), bytes);
   }
 
   del(key: string): void {
-    this.push(key, null, null, false);
+    this.push(key, null, null);
   }
 
   /** Folds this layer's writes into its parent, in write order, and empties it. */
   commit(): void {
-    for (let i = 0; i < this.keys.length; i++) this.fold(this.keys[i]!, this.values[i]!, this.bytes[i]!, this.deferred[i]!);
+    for (let i = 0; i < this.keys.length; i++) this.fold(this.keys[i]!, this.values[i]!, this.bytes[i]!);
     this.discard();
   }
 
@@ -135,14 +128,12 @@ export class ChildOverlay implements StateReader {
     this.keys.length = 0;
     this.values.length = 0;
     this.bytes.length = 0;
-    this.deferred.length = 0;
   }
 
-  private push(key: string, value: StateValue | null, bytes: Buffer | null, deferred: boolean): void {
+  private push(key: string, value: StateValue | null, bytes: Buffer | null): void {
     this.keys.push(key);
     this.values.push(value);
     this.bytes.push(bytes);
-    this.deferred.push(deferred);
   }
 }
 

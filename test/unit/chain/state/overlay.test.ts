@@ -79,7 +79,7 @@ describe('Overlay', () => {
     child.commit();
     o.putDeferred('e', { n: 1 });
     const child2 = o.child();
-    child2.putDeferred('e', { n: 5 });
+    child2.put('e', { n: 5 });
     child2.commit();
     expect(o.get('a')).toEqual({ n: 2 });
     expect(Object.isFrozen(o.get('a'))).toBe(true);
