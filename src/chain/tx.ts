@@ -35,8 +35,8 @@ export function decodeTx(tx: Tx): DecodedTx {
   const wire = Buffer.from(head + sigMember + tail, 'utf8');
   // The body's JCS is the wire bytes without the sig member: hashed from a copy of the
   // two byte ranges around it, rather than from another string built and encoded again.
-  const sigStart = wire.length - Buffer.byteLength(sigMember) - Buffer.byteLength(tail);
   const sigEnd = wire.length - Buffer.byteLength(tail);
+  const sigStart = sigEnd - Buffer.byteLength(sigMember);
   return { tx, hash: sha256Hex(withoutRange(wire, sigStart, sigEnd)), wire };
 }
 

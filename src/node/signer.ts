@@ -153,14 +153,14 @@ export class Signer {
     // The record's JSON as parts: with a lock proposal given as JSON, the rest of the record
     // is serialised without it and the proposal spliced in as the lock's last member (the
     // lock is the record's last member), so a block's txs are not serialised again.
-    let parts: Buffer[];
+    let parts: Uint8Array[];
     if (proposalJson === undefined) {
       parts = [Buffer.from(JSON.stringify(rec))];
     } else {
       const { proposal: _proposal, ...lock } = rec.lock!;
       const rest = JSON.stringify({ ...rec, lock });
       if (!rest.endsWith('}}')) throw new Error('signer: a record must end with its lock');
-      parts = [Buffer.from(rest.slice(0, -2) + ',"proposal":'), Buffer.from(proposalJson.buffer, proposalJson.byteOffset, proposalJson.byteLength), Buffer.from('}}')];
+      parts = [Buffer.from(rest.slice(0, -2) + ',"proposal":'), proposalJson, Buffer.from('}}')];
     }
     const h = createHash('sha256').update(String(seq));
     for (const p of parts) h.update(p);

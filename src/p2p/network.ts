@@ -30,6 +30,8 @@ interface Parts {
   statics: StaticPeer[];
   topicByName: Map<string, Topic>;
   maxBytes: number;
+  /** NetworkOptions.meshDegree with its default applied. */
+  meshDegree: number;
   libp2p: MedledgerLibp2p;
   pubsub: GossipSubExt;
 }
@@ -63,7 +65,7 @@ export class Libp2pNetwork implements Network {
       { libp2p, members, log, isRunning },
     );
     this.gossip = new Gossip(
-      { chainId: opts.chainId, maxBytes, topicByName: parts.topicByName, relayMesh: (opts.meshDegree ?? 0) > 0 },
+      { chainId: opts.chainId, maxBytes, topicByName: parts.topicByName, relayMesh: parts.meshDegree > 0 },
       { pubsub, members, log, isRunning, penalize },
     );
     this.reqresp = new ReqResp(
@@ -97,7 +99,7 @@ export class Libp2pNetwork implements Network {
       meshDegree,
       gate: members.gate,
     });
-    return new Libp2pNetwork(opts, log, peerId, internals, { members, statics, topicByName, maxBytes, libp2p, pubsub });
+    return new Libp2pNetwork(opts, log, peerId, internals, { members, statics, topicByName, maxBytes, meshDegree, libp2p, pubsub });
   }
 
   // ---------------------------------------------------------------- lifecycle
