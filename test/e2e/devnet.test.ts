@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, tempDir, waitFor } from '../support/node-proc.js';
+import { freeBasePort } from '../support/ports.js';
 
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'devnet.mjs');
 
@@ -28,7 +29,7 @@ describe('scripts/devnet.mjs', () => {
 
   it('creates a 2-node network, starts both nodes, follows their logs and stops them all on SIGTERM', async () => {
     const out = join(dir, 'net');
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100 + 50;
+    const base = await freeBasePort(4);
     const p = spawn(process.execPath, [SCRIPT, '--nodes', '2', '--out', out, '--base-port', String(base)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { call, runCli, startNodeProc, tempDir, type NodeProc } from './node-proc.js';
+import { freeBasePort } from './ports.js';
 
 export interface Testnet {
   dir: string;
@@ -13,7 +14,7 @@ export interface Testnet {
 /** `medledger testnet` on a random port range, every node a real process. */
 export async function createTestnet(n: number, chainId = 'medledger-e2e'): Promise<Testnet> {
   const dir = tempDir('ml-net-');
-  const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+  const base = await freeBasePort(2 * n);
   const r = await runCli(['testnet', '--nodes', String(n), '--out', dir, '--chain-id', chainId, '--base-port', String(base)]);
   if (r.code !== 0) throw new Error(`testnet failed: ${r.stderr}`);
   const homes = Array.from({ length: n }, (_, i) => join(dir, `node${i}`));
