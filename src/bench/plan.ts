@@ -169,7 +169,6 @@ export function buildPlan(o: PlanOptions): Plan {
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
   }
 
-  const mix: Mix = { ...counts, outcomes: { granted: 0, denied: 0, emergency: 0 }, anchors: { newRecord: 0, newVersion: 0 } };
   const load: LoadTx[] = [];
   let patientCursor = 0;
   let newRecords = 0;
@@ -204,19 +203,16 @@ export function buildPlan(o: PlanOptions): Plan {
       const payload: Record<string, unknown> = { recordId: rec.recordId, action: pick(ACTIONS), purpose };
       if (outcome === 'emergency') Object.assign(payload, { emergency: true, reason: pick(REASONS) });
       if (actor.role === 'service' && rnd() < 0.7) payload.onBehalfOf = `staff-${Math.floor(rnd() * 5000)}`;
-      mix.outcomes[outcome]++;
       load.push(tx(actor, kind, payload, outcome));
     } else if (kind === 'record.anchor') {
       const version = rnd() < 0.5;
       const contentHash = `sha256:${createHash('sha256').update(`bench-${o.seed}-${load.length}`).digest('hex')}`;
       if (version) {
         const rec = pick(records);
-        mix.anchors.newVersion++;
         load.push(tx(staffOf(rec.custodian), kind, { recordId: rec.recordId, patient: rec.patient, recordType: rec.recordType, contentHash }, 'new-version'));
       } else {
         const actor = pick(staff);
         const recordType = pick(RECORD_TYPES);
-        mix.anchors.newRecord++;
         load.push(tx(actor, kind, { recordId: `${actor.org!}:${recordType.replace(':', '-')}/bench-${newRecords++}`, patient: pick(patients).account, recordType, contentHash }, 'new-record'));
       }
     } else {
@@ -229,5 +225,17 @@ export function buildPlan(o: PlanOptions): Plan {
       load.push(tx(p, kind, payload));
     }
   }
-  return { staff, patients, records, consents, load, mix };
+  return { staff, patients, records, consents, load, mix: mixOf(load) };
+}
+
+/** The mix of some load txs (the whole load, or the measured part after a warm-up). */
+export function mixOf(load: readonly LoadTx[]): Mix {
+  const mix: Mix = { 'access.log': 0, 'record.anchor': 0, 'consent.grant': 0, outcomes: { granted: 0, denied: 0, emergency: 0 }, anchors: { newRecord: 0, newVersion: 0 } };
+  for (const t of load) {
+    mix[t.kind]++;
+    if (t.expect === 'granted' || t.expect === 'denied' || t.expect === 'emergency') mix.outcomes[t.expect]++;
+    else if (t.expect === 'new-record') mix.anchors.newRecord++;
+    else if (t.expect === 'new-version') mix.anchors.newVersion++;
+  }
+  return mix;
 }

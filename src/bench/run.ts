@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { generateKeyPair } from '../chain/ed25519.js';
 import { VERSION } from '../version.js';
 import { Cluster } from './cluster.js';
-import { drive } from './driver.js';
+import { drive, type DriveResult } from './driver.js';
 import { renderHtml } from './html.js';
-import { buildPlan } from './plan.js';
+import { buildPlan, mixOf } from './plan.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
 import { assembleReport, type BenchReport, type NodeReport } from './report.js';
 import { getText, parsePrometheus, rpcBatch, rpcCall } from './rpc.js';
@@ -20,6 +20,11 @@ import { measureVerifyRate } from './verify-rate.js';
 export interface BenchOptions {
   nodes: number;
   txs: number;
+  /**
+   * Txs sent before the measured load, same mix, not counted: the node processes are
+   * fresh, and V8 compiles their hot code during the first seconds of load.
+   */
+  warmup: number;
   /** At most this many submitted but not committed; null = no cap (with --rate). */
   inflight: number | null;
   /** Fixed submission rate, tx/s; null = as fast as the in-flight cap allows. */
@@ -32,8 +37,26 @@ export interface BenchOptions {
   stallMs: number;
 }
 
+/** The warm-up load before the measured one (not in tps, latency or CPU figures). */
+export interface WarmupReport {
+  txs: number;
+  committed: number;
+  durationS: number;
+  tps: number;
+}
+
+/** report.json: the report plus the run's own checks and counters. */
+export type BenchRunReport = BenchReport & {
+  warmup: WarmupReport | null;
+  receiptSample: Awaited<ReturnType<typeof sampleReceipts>>;
+  stalled: boolean;
+  failureSamples: DriveResult['failureSamples'];
+  requests: number;
+  retries: number;
+};
+
 export interface BenchOutcome {
-  report: BenchReport;
+  report: BenchRunReport;
   files: { json: string; svg: string; html: string };
   /** The temp dir, when kept. */
   kept: string | null;
@@ -65,16 +88,17 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
   const tmp = mkdtempSync(join(tmpdir(), 'medledger-bench-'));
   let cluster: Cluster | null = null;
   try {
-    progress.line(`medledger bench: ${o.nodes} nodes, ${o.txs} txs, ${o.inflight !== null ? `in-flight ${o.inflight}` : ''}${o.inflight !== null && o.rate !== null ? ', ' : ''}${o.rate !== null ? `rate ${o.rate} tx/s` : ''}, ${o.accounts} accounts, batches of ${o.batch}`);
+    progress.line(`medledger bench: ${o.nodes} nodes, ${o.txs} txs${o.warmup > 0 ? ` after ${o.warmup} warm-up txs` : ''}, ${o.inflight !== null ? `in-flight ${o.inflight}` : ''}${o.inflight !== null && o.rate !== null ? ', ' : ''}${o.rate !== null ? `rate ${o.rate} tx/s` : ''}, ${o.accounts} accounts, batches of ${o.batch}`);
     const verifyPerSecPerCore = measureVerifyRate(1000);
     const cores = availableParallelism();
     progress.line(`machine: ${cores} CPUs, Ed25519 verify ${verifyPerSecPerCore}/s per core (libsodium, as the nodes verify)`);
 
-    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, o.txs);
+    const all = o.warmup + o.txs;
+    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all);
     const c = cluster;
     const orgs = [...c.nodes.map((n) => n.org), NEW_ORG.org];
-    const plan = buildPlan({ chainId: CHAIN_ID, orgs, nodes: o.nodes, txs: o.txs, accounts: o.accounts, seed: o.seed, time: startedAt });
-    progress.line(`starting ${o.nodes} node processes in ${tmp}; signing ${o.txs} txs on ${cores} threads`);
+    const plan = buildPlan({ chainId: CHAIN_ID, orgs, nodes: o.nodes, txs: all, accounts: o.accounts, seed: o.seed, time: startedAt });
+    progress.line(`starting ${o.nodes} node processes in ${tmp}; signing ${all} txs on ${cores} threads`);
     c.start();
     const secretOf = new Map([...plan.staff, ...plan.patients].map((a) => [a.account, a.secretKey] as const));
     const [signed] = await Promise.all([
@@ -89,18 +113,32 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       newOrg: { ...NEW_ORG, admin: generateKeyPair() }, plan, signal, log: (m) => progress.line(m),
     });
     const setupS = (Date.now() - setupStart) / 1000;
-    progress.line(`setup: ${setup.txs} txs committed in ${setupS.toFixed(1)} s (height ${setup.height}); load starts`);
+    progress.line(`setup: ${setup.txs} txs committed in ${setupS.toFixed(1)} s (height ${setup.height}); ${o.warmup > 0 ? 'warm-up' : 'load'} starts`);
+
+    const nodeOf = plan.load.map((t) => t.node);
+    const driveRange = (from: number, to: number, startHeight: number, onStart?: () => void) => drive({
+      onStart, urls: c.urls, jsons: signed.jsons.slice(from, to), hashes: signed.hashes.slice(from, to), nodeOf: nodeOf.slice(from, to),
+      inflight: o.inflight, rate: o.rate, batch: o.batch, pipeline: SENDER_PIPELINE, startHeight, stallMs: o.stallMs,
+      signal, check: () => c.check(), progress: (p) => progress.update(p), warn: (m) => progress.line(`warning: ${m}`),
+    });
+    let startHeight = setup.height;
+    let warmup: WarmupReport | null = null;
+    if (o.warmup > 0) {
+      const w = await driveRange(0, o.warmup, startHeight);
+      progress.done();
+      const committed = w.committedAt.reduce((n, t) => n + (t > 0 ? 1 : 0), 0);
+      const durationS = (w.endedAt - w.startedAt) / 1000;
+      warmup = { txs: o.warmup, committed, durationS: Math.round(durationS * 10) / 10, tps: Math.round(committed / Math.max(durationS, 0.001)) };
+      if (committed < o.warmup) throw new Error(`warm-up: only ${committed} of ${o.warmup} txs were committed`);
+      progress.line(`warm-up: ${committed} txs committed in ${warmup.durationS} s (${warmup.tps} tx/s, not counted); measured load starts`);
+      startHeight = w.finalHeight;
+    }
 
     let cpu0 = c.cpuSeconds();
     let client0 = process.cpuUsage();
-    const result = await drive({
-      onStart: () => {
-        cpu0 = c.cpuSeconds();
-        client0 = process.cpuUsage();
-      },
-      urls: c.urls, jsons: signed.jsons, hashes: signed.hashes, nodeOf: plan.load.map((t) => t.node),
-      inflight: o.inflight, rate: o.rate, batch: o.batch, pipeline: SENDER_PIPELINE, startHeight: setup.height, stallMs: o.stallMs,
-      signal, check: () => c.check(), progress: (p) => progress.update(p), warn: (m) => progress.line(`warning: ${m}`),
+    const result = await driveRange(o.warmup, all, startHeight, () => {
+      cpu0 = c.cpuSeconds();
+      client0 = process.cpuUsage();
     });
     progress.done();
     const clientCpu = process.cpuUsage(client0);
@@ -126,7 +164,8 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       peakRssMB: rss[i] ?? null,
       txsCommitted: metrics[i]!.committed, txsCommittedUnverified: metrics[i]!.unverified, finalHash: finalHashes[i] ?? null,
     }));
-    const receiptSample = await sampleReceipts(c.urls[0]!, signed.hashes, result.committedAt, plan.load.map((t) => t.expect));
+    const measured = plan.load.slice(o.warmup);
+    const receiptSample = await sampleReceipts(c.urls[0]!, signed.hashes.slice(o.warmup), result.committedAt, measured.map((t) => t.expect));
 
     const model = cpus()[0]?.model.trim() ?? 'unknown';
     const report = assembleReport({
@@ -134,11 +173,10 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       errors: result.errors, blocks: result.blocks, finalHeight: result.finalHeight, perNode,
       machine: { cpus: cores, verifyPerSecPerCore, verifyPerSecPerCoreAfter, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
       client: { cpuSeconds: Math.round((clientCpu.user + clientCpu.system) / 10_000) / 100, signers: cores, senders: o.nodes },
-      mix: plan.mix, inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts,
+      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts,
       setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs },
     });
-    const full: BenchReport & { receiptSample: typeof receiptSample; stalled: boolean; failureSamples: typeof result.failureSamples; requests: number; retries: number } =
-      { ...report, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };
+    const full: BenchRunReport = { ...report, warmup, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };
     if (result.failureSamples.length > 0) progress.line(`warning: ${report.failed} load txs refused by tx_send: ${JSON.stringify(report.errors)}; first: ${result.failureSamples[0]!.message}`);
     if (receiptSample.rejected > 0 || receiptSample.outcomeMismatches > 0) progress.line(`warning: receipt sample: ${JSON.stringify(receiptSample)}`);
 

@@ -3,12 +3,14 @@ import { minAccounts } from '../../bench/plan.js';
 import { machineDrift } from '../../bench/report.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
 
-export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--seed S] [--keep]
+export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--seed S] [--keep]
   Starts N node processes on a fresh testnet in a temp dir, registers load accounts, records
   and consents, sends M signed txs (80% access.log, 15% record.anchor, 5% consent.grant)
   through JSON-RPC batches, and writes DIR/report.json, report.svg and report.html.
   --nodes N      node processes (default 4)
   --txs M        load transactions (default 20000)
+  --warmup W     txs sent first and not counted, so the nodes' code is compiled (default
+                 as many as M, at most 10000; 0 = none)
   --inflight K   at most K submitted but not committed (default 2000; with --rate, no cap unless given)
   --rate R       submit at R tx/s instead
   --out DIR      where the report goes (default ./bench-out)
@@ -22,7 +24,7 @@ export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--inflight K]
 export async function bench(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     nodes: { type: 'string' }, txs: { type: 'string' }, inflight: { type: 'string' }, rate: { type: 'string' }, out: { type: 'string' },
-    accounts: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' }, 'stall-s': { type: 'string' },
+    warmup: { type: 'string' }, accounts: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' }, 'stall-s': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -30,6 +32,7 @@ export async function bench(argv: string[]): Promise<number> {
     return 0;
   }
   const txs = intFlag(values.txs, 'txs', 20_000, 1, 10_000_000);
+  const warmup = intFlag(values.warmup, 'warmup', Math.min(txs, 10_000), 0, 10_000_000);
   const rate = values.rate === undefined ? null : intFlag(values.rate, 'rate', 0, 1, 1_000_000);
   const inflight = values.inflight === undefined && rate !== null ? null : intFlag(values.inflight, 'inflight', 2000, 1, 10_000_000);
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 32);
@@ -38,7 +41,7 @@ export async function bench(argv: string[]): Promise<number> {
   const accounts = intFlag(values.accounts, 'accounts', Math.max(defaultAccounts(txs), least), 2, 100_000);
   if (accounts < least) throw new UsageError(`--accounts ${accounts} is too few for ${nodes} nodes: at least ${least} are needed`);
   const o: BenchOptions = {
-    nodes, txs, inflight, rate, accounts,
+    nodes, txs, warmup, inflight, rate, accounts,
     out: strFlag(values.out, 'out') ?? './bench-out',
     batch: intFlag(values.batch, 'batch', 100, 1, 100),
     seed: intFlag(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
@@ -56,6 +59,7 @@ export async function bench(argv: string[]): Promise<number> {
   try {
     const { report: r, files } = await runBench(o, process.stderr, ac.signal);
     process.stdout.write([
+      ...(r.warmup ? [`warm-up ${r.warmup.committed} txs in ${r.warmup.durationS} s (${r.warmup.tps} tx/s), not counted below`] : []),
       `nodes ${r.nodes}, txs ${r.txs}, committed ${r.committed}${r.failed ? `, refused ${r.failed}` : ''} in ${r.durationS} s`,
       `tps ${r.tps} (steady state, ${r.window.method}), latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms`,
       `block time ${r.blockTimeMs} ms, ${r.blocks} blocks, ${r.avgTxsPerBlock} txs per block on average`,

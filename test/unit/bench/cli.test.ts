@@ -12,6 +12,7 @@ describe('medledger bench flags', () => {
     await expect(bench(['--accounts', '4'])).rejects.toThrow(/too few for 4 nodes/);
     await expect(bench(['--accounts', '5'])).rejects.toThrow(/--accounts 5 is too few for 4 nodes: at least 6 are needed/);
     await expect(bench(['--rate', '0'])).rejects.toBeInstanceOf(UsageError);
+    await expect(bench(['--warmup', '-1'])).rejects.toThrow(/--warmup/);
     await expect(bench(['--bogus'])).rejects.toBeInstanceOf(UsageError);
   });
 

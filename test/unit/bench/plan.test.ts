@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTxDecoder } from '../../../src/chain/validate-tx.js';
-import { accountSplit, buildPlan, prng, typeCounts } from '../../../src/bench/plan.js';
+import { accountSplit, buildPlan, mixOf, prng, typeCounts } from '../../../src/bench/plan.js';
 import { buildWorld, CHAIN_ID, HANDLERS, T0 } from '../../../bench/support.js';
 
 let n = 0;
@@ -52,6 +52,13 @@ describe('bench plan', () => {
     for (const o of ['granted', 'denied', 'emergency'] as const) expect(p.mix.outcomes[o]).toBeGreaterThan(1000);
     expect(p.mix.anchors.newRecord + p.mix.anchors.newVersion).toBe(3000);
     expect(p.mix.anchors.newRecord).toBeGreaterThan(1000);
+    // A warm-up takes the first txs of the load; the measured part keeps the mix.
+    const rest = mixOf(p.load.slice(10_000));
+    expect(rest['access.log'] + rest['record.anchor'] + rest['consent.grant']).toBe(10_000);
+    expect(rest.outcomes.granted + rest.outcomes.denied + rest.outcomes.emergency).toBe(rest['access.log']);
+    expect(rest.anchors.newRecord + rest.anchors.newVersion).toBe(rest['record.anchor']);
+    expect(rest['access.log'] / 10_000).toBeCloseTo(0.8, 1);
+    expect(mixOf(p.load)).toEqual(p.mix);
   });
 
   it('refuses too few staff for the orgs', () => {
