@@ -1,6 +1,6 @@
 import { canonicalBytes } from './jcs.js';
 import { jcsHashHex, sha256 } from './hash.js';
-import { leafHash, rootFromLeafHashes } from './merkle.js';
+import { merkleRootHex } from './merkle.js';
 import type { Header } from './types.js';
 
 /** SPEC §4: block hash = sha256(JCS(header)). */
@@ -27,7 +27,7 @@ export function validatorsHash(accounts: readonly string[]): string {
 
 /** RFC 6962 root over the JCS wire bytes of each tx, in block order. */
 export function txRootOf(wires: readonly Uint8Array[]): string {
-  return rootFromLeafHashes(wires.map(leafHash)).toString('hex');
+  return merkleRootHex(wires);
 }
 
 export const ZERO_HASH = '0'.repeat(64);

@@ -1,4 +1,4 @@
-import { sha256 } from './hash.js';
+import { sha256, sha256Hex } from './hash.js';
 
 /**
  * RFC 6962 Merkle tree hash: leaf = sha256(0x00 || data), node = sha256(0x01 || l || r),
@@ -32,6 +32,43 @@ function rootOfLeaves(leaves: Buffer[], lo: number, hi: number): Buffer {
 export function rootFromLeafHashes(leaves: Buffer[]): Buffer {
   if (leaves.length === 0) return sha256(Buffer.alloc(0));
   return rootOfLeaves(leaves, 0, leaves.length);
+}
+
+/**
+ * The tree hash of `data` (each item a leaf's data), as hex: the same value as
+ * `rootFromLeafHashes(data.map(leafHash))`, computed for a block's txRoot (every node,
+ * every block). Hashes stay hex strings and their inputs are written into scratch
+ * buffers: node:crypto's hash with a hex digest costs about half of one that returns a
+ * Buffer (a new ArrayBuffer each), and nothing per leaf is left for the GC but a string.
+ */
+export function merkleRootHex(data: readonly Uint8Array[]): string {
+  if (data.length === 0) return sha256Hex(new Uint8Array(0));
+  const leaves = new Array<string>(data.length);
+  for (let i = 0; i < data.length; i++) leaves[i] = leafHashHex(data[i]!);
+  return rootOfHexLeaves(leaves, 0, leaves.length);
+}
+
+/** Scratch space for `leafHashHex` and `nodeHashHex` (synchronous use only; contents never escape). */
+let leafScratch = Buffer.allocUnsafe(4096);
+const nodeScratch = Buffer.alloc(65, 1);
+
+function leafHashHex(data: Uint8Array): string {
+  if (leafScratch.length <= data.length) leafScratch = Buffer.allocUnsafe(2 * (data.length + 1));
+  leafScratch[0] = 0;
+  leafScratch.set(data, 1);
+  return sha256Hex(leafScratch.subarray(0, data.length + 1));
+}
+
+function rootOfHexLeaves(leaves: string[], lo: number, hi: number): string {
+  const n = hi - lo;
+  if (n === 1) return leaves[lo]!;
+  const k = splitPoint(n);
+  const left = rootOfHexLeaves(leaves, lo, lo + k);
+  const right = rootOfHexLeaves(leaves, lo + k, hi);
+  // Written after both subtrees are done: they use the same scratch buffer.
+  nodeScratch.write(left, 1, 'hex');
+  nodeScratch.write(right, 33, 'hex');
+  return sha256Hex(nodeScratch);
 }
 
 /** Audit path of leaf `index` (RFC 6962 §2.1.1), leaf side first. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../../../src/chain/jcs.js';
 import { txHash, signTx, decodeTx, verifyTxSig } from '../../../src/chain/tx.js';
 import { publicKeyOf, verify, verifyStrictNoble, checkPublicKey } from '../../../src/chain/ed25519.js';
-import { auditPath, leafHash, rootFromLeafHashes, rootFromPath } from '../../../src/chain/merkle.js';
-import { blockHash, precommitSignBytes, validatorsHash } from '../../../src/chain/block.js';
+import { auditPath, leafHash, merkleRootHex, rootFromLeafHashes, rootFromPath } from '../../../src/chain/merkle.js';
+import { blockHash, precommitSignBytes, txRootOf, validatorsHash } from '../../../src/chain/block.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import { loadVector } from '../../support/vectors.js';
 import type { Tx } from '../../../src/chain/types.js';
@@ -30,6 +30,7 @@ describe('merkle vectors (RFC 6962)', () => {
     it(`tree of ${tree.treeSize}: root and every audit path`, () => {
       const ls = leaves.slice(0, tree.treeSize);
       expect(rootFromLeafHashes(ls).toString('hex')).toBe(tree.root);
+      expect(txRootOf((v.txs as Tx[]).slice(0, tree.treeSize).map((t) => canonicalBytes(t)))).toBe(tree.root);
       tree.paths.forEach((p: string[], i: number) => {
         expect(auditPath(ls, i).map((b) => b.toString('hex'))).toEqual(p);
         const r = rootFromPath(ls[i]!, i, tree.treeSize, p.map((h) => Buffer.from(h, 'hex')));
@@ -37,6 +38,13 @@ describe('merkle vectors (RFC 6962)', () => {
       });
     });
   }
+  it('merkleRootHex (txRoot) equals the Buffer-based tree hash for every size up to 70, leaves of any length', () => {
+    const data = Array.from({ length: 70 }, (_, i) => Buffer.alloc(i * 97 + (i % 3), i));
+    data.push(Buffer.alloc(9000, 7)); // longer than the leaf scratch buffer's first size
+    for (let n = 0; n <= data.length; n++) {
+      expect(merkleRootHex(data.slice(0, n))).toBe(rootFromLeafHashes(data.slice(0, n).map(leafHash)).toString('hex'));
+    }
+  });
   it('a path checked at the wrong index or size does not give the root', () => {
     const ls = leaves.slice(0, 5);
     const p = auditPath(ls, 2);
