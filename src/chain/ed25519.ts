@@ -57,6 +57,15 @@ function publicKeyBytes(account: string): Buffer {
  */
 export function verify(account: string, message: Uint8Array, sigHex: string): boolean {
   if (!isHex(sigHex, 64) || !isHex(account, 32)) return false;
+  return verifyWellFormed(account, message, sigHex);
+}
+
+/**
+ * `verify` for a key and a signature the caller already checked are lowercase hex of
+ * 32 and 64 bytes (a decoded tx: the tx schema checked both), without testing them
+ * again (~1 us per tx per node). Never throws; a wrong length gives false.
+ */
+export function verifyWellFormed(account: string, message: Uint8Array, sigHex: string): boolean {
   try {
     return sodium.crypto_sign_verify_detached(Buffer.from(sigHex, 'hex'), message, publicKeyBytes(account));
   } catch {

@@ -1,6 +1,6 @@
 import { canonicalBytes, canonicalize } from './jcs.js';
 import { sha256, sha256Hex } from './hash.js';
-import { sign, verify } from './ed25519.js';
+import { sign, verifyWellFormed } from './ed25519.js';
 import type { DecodedTx, Tx, TxBody } from './types.js';
 
 /** The signed body of a tx: everything but `sig` (the signature never signs itself). */
@@ -52,6 +52,7 @@ function withoutRange(b: Buffer, from: number, to: number): Buffer {
   return scratch.subarray(0, n);
 }
 
+/** Verifies a decoded tx's signature (its `from` and `sig` were checked by the tx schema). */
 export function verifyTxSig(d: DecodedTx): boolean {
-  return verify(d.tx.from, Buffer.from(d.hash, 'hex'), d.tx.sig);
+  return verifyWellFormed(d.tx.from, Buffer.from(d.hash, 'hex'), d.tx.sig);
 }

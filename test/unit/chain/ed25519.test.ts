@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { checkPublicKey, generateKeyPair, publicKeyOf, sign, verify, verifyStrictNoble } from '../../../src/chain/ed25519.js';
+import { checkPublicKey, generateKeyPair, publicKeyOf, sign, verify, verifyStrictNoble, verifyWellFormed } from '../../../src/chain/ed25519.js';
 
 const L = ed25519.Point.Fn.ORDER;
 
@@ -41,6 +41,16 @@ describe('ed25519 verify (libsodium) against the strict reference (@noble/curves
     expect(verify(generateKeyPair().account, msg, sig)).toBe(false);
   });
 
+  it('verifyWellFormed (inputs checked by the caller) still never throws on a wrong length', () => {
+    const kp = generateKeyPair();
+    const msg = bytes(1, 32);
+    const sig = sign(kp.secretKey, msg);
+    expect(verifyWellFormed(kp.account, msg, sig)).toBe(true);
+    expect(verifyWellFormed(kp.account, msg, sig.slice(0, 126))).toBe(false);
+    expect(verifyWellFormed(kp.account.slice(0, 62), msg, sig)).toBe(false);
+    expect(verifyWellFormed(kp.account, msg, '')).toBe(false);
+  });
+
   it('gives the reference verdict on valid, tampered and non-canonical signatures', () => {
     for (let seed = 0; seed < 40; seed++) {
       const secretKey = bytes(seed, 32).toString('hex');
@@ -59,6 +69,7 @@ describe('ed25519 verify (libsodium) against the strict reference (@noble/curves
       for (const c of cases) {
         const want = verifyStrictNoble(account, msg, c);
         expect({ seed, c, got: verify(account, msg, c) }).toEqual({ seed, c, got: want });
+        expect({ seed, c, got: verifyWellFormed(account, msg, c) }).toEqual({ seed, c, got: want });
       }
       expect(verify(account, msg, cases[0]!)).toBe(true);
       expect(verify(account, msg, cases[2]!)).toBe(false);
