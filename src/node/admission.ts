@@ -33,6 +33,14 @@ export class TxAdmission {
     return this.verifyAndEnter(d, verifyTxSig(d));
   }
 
+  /**
+   * Admits a tx: inline without a verify pool (the result, or a synchronous throw: no
+   * promise per tx), else through `admitAsync`.
+   */
+  admitAny(raw: unknown): DecodedTx | Promise<DecodedTx> {
+    return this.pool ? this.admitAsync(raw) : this.admit(raw);
+  }
+
   /** Admits a tx, verifying its signature on the pool's worker threads. */
   async admitAsync(raw: unknown): Promise<DecodedTx> {
     const d = this.precheck(raw);

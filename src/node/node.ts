@@ -97,7 +97,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const pool = config.verifyWorkers > 0 ? new VerifyPool(config.verifyWorkers) : null;
     if (pool) closers.push(() => pool.close());
     const admission = new TxAdmission(chain, mempool, machine, decode, pool);
-    const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admitAsync(raw), logger: log });
+    const txGossip = new TxGossip(DEFAULT_TX_GOSSIP_OPTIONS, { network, admit: (raw) => admission.admitAny(raw), logger: log });
     const host = new ConsensusHost(
       {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },

@@ -30,7 +30,8 @@ export class TxGossip {
 
   constructor(
     private readonly opts: TxGossipOptions,
-    private readonly deps: { network: Network; admit: (raw: unknown) => Promise<unknown>; logger: Logger },
+    /** `admit` returns (or throws) at once when it can: a batch of txs verified inline costs no promise per tx. */
+    private readonly deps: { network: Network; admit: (raw: unknown) => unknown; logger: Logger },
   ) {
     this.log = deps.logger.child({ module: 'tx-gossip' });
     deps.network.onGossip('tx', (data, from) => this.receive(data, from));
@@ -73,19 +74,36 @@ export class TxGossip {
       this.log.debug({ from, err: (err as Error).message }, 'malformed tx batch');
       return 'reject';
     }
-    const outcomes = await Promise.allSettled(txs.map((tx) => this.deps.admit(tx)));
     let admitted = 0;
-    for (const o of outcomes) {
-      if (o.status === 'fulfilled') {
-        admitted++;
-        continue;
+    let invalid: Error | null = null;
+    const refused = (err: unknown): void => {
+      if (invalid === null && isPeerFault(err)) invalid = err as Error;
+    };
+    const pending: Array<Promise<unknown>> = [];
+    for (const tx of txs) {
+      try {
+        const r = this.deps.admit(tx);
+        if (r instanceof Promise) pending.push(r);
+        else admitted++;
+      } catch (err) {
+        refused(err);
       }
-      const err = o.reason as Error;
-      if (err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'))) {
-        this.log.warn({ from, err: err.message }, 'peer sent an invalid tx; batch rejected');
-        return 'reject';
+    }
+    if (pending.length > 0) {
+      for (const o of await Promise.allSettled(pending)) {
+        if (o.status === 'fulfilled') admitted++;
+        else refused(o.reason);
       }
+    }
+    if (invalid !== null) {
+      this.log.warn({ from, err: (invalid as Error).message }, 'peer sent an invalid tx; batch rejected');
+      return 'reject';
     }
     return admitted > 0 ? 'accept' : 'ignore';
   }
+}
+
+/** A refusal that only a faulty or lying peer causes (duplicates and nonce races are normal under gossip). */
+function isPeerFault(err: unknown): boolean {
+  return err instanceof ParamError || (err instanceof AppError && (err.reason === 'bad_signature' || err.reason === 'wrong_chain' || err.reason === 'tx_too_large'));
 }

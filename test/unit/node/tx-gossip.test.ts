@@ -11,18 +11,21 @@ afterEach(async () => {
 });
 afterAll(() => removeTempDirs());
 
-async function setup(opts: { maxBatch?: number; flushMs?: number } = {}) {
+async function setup(opts: { maxBatch?: number; flushMs?: number; admitInline?: boolean } = {}) {
   const env = await openChain();
   envs.push(env);
   const net = new FakeNetwork();
-  const gossip = new TxGossip({ flushMs: opts.flushMs ?? 20, maxBatch: opts.maxBatch ?? 4, maxBatchBytes: 1024 * 1024 }, { network: net, admit: (raw) => env.admission.admitAsync(raw), logger: silentLogger() });
+  const gossip = new TxGossip({ flushMs: opts.flushMs ?? 20, maxBatch: opts.maxBatch ?? 4, maxBatchBytes: 1024 * 1024 }, { network: net, admit: (raw) => (opts.admitInline ? env.admission.admitAny(raw) : env.admission.admitAsync(raw)), logger: silentLogger() });
   const receive = (body: unknown) => net.deliver('tx', enc(body), 'peer-a');
   return { env, net, gossip, receive };
 }
 
-describe('TxGossip receive (peer batches)', () => {
+describe.each([
+  { admit: 'inline (admitAny without a verify pool: results and throws, no promises)', admitInline: true },
+  { admit: 'through promises (admitAsync)', admitInline: false },
+])('TxGossip receive (peer batches), admission $admit', ({ admitInline }) => {
   it('rejects malformed batches without touching the mempool', async () => {
-    const { env, receive, net } = await setup({ maxBatch: 4 });
+    const { env, receive, net } = await setup({ maxBatch: 4, admitInline });
     expect(await net.deliver('tx', enc('not json{'), 'peer-a')).toBe('reject');
     expect(await net.deliver('tx', new Uint8Array([0xff, 0xfe, 0x00]), 'peer-a')).toBe('reject');
     expect(await receive(null)).toBe('reject');
@@ -39,7 +42,7 @@ describe('TxGossip receive (peer batches)', () => {
   });
 
   it('rejects a batch carrying a malformed, forged, wrong-chain or oversized tx', async () => {
-    const { env, receive } = await setup();
+    const { env, receive } = await setup({ admitInline });
     expect(await receive({ txs: [{ ...registerPatient(0), nonce: 'x' }] })).toBe('reject');
     expect(await receive({ txs: [null] })).toBe('reject');
     expect(await receive({ txs: [forge(registerPatient(0))] })).toBe('reject');
@@ -48,7 +51,7 @@ describe('TxGossip receive (peer batches)', () => {
   });
 
   it('a forged tx after a valid one still rejects the batch (the valid one stays admitted)', async () => {
-    const { env, receive } = await setup();
+    const { env, receive } = await setup({ admitInline });
     const good = registerPatient(0);
     expect(await receive({ txs: [good, forge(registerPatient(1))] })).toBe('reject');
     expect(env.mempool.has(txHash(good))).toBe(true);
@@ -56,7 +59,7 @@ describe('TxGossip receive (peer batches)', () => {
   });
 
   it('ignores a batch of duplicates, replays and state-rule failures (normal under gossip)', async () => {
-    const { env, receive } = await setup();
+    const { env, receive } = await setup({ admitInline });
     const t0 = registerPatient(0);
     expect(await receive({ txs: [t0] })).toBe('accept');
     expect(await receive({ txs: [t0, t0] })).toBe('ignore');
@@ -67,7 +70,7 @@ describe('TxGossip receive (peer batches)', () => {
   });
 
   it('accepts a valid batch: every tx lands in the mempool, ready in order', async () => {
-    const { env, receive } = await setup();
+    const { env, receive } = await setup({ admitInline });
     const txs = [0, 1, 2].map((n) => registerPatient(n));
     expect(await receive({ txs })).toBe('accept');
     expect(env.mempool.size).toBe(3);
