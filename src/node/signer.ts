@@ -24,6 +24,19 @@ export interface SignRecord {
   lock?: { height: number; round: number; blockHash: string; proposal?: unknown } | null;
 }
 
+/**
+ * The file calls a signing record's write goes through (node:fs by default). A seam so
+ * tests can make the disk fail: a short write (disk full) or a failed sync must never
+ * release a signature.
+ */
+export interface SignerIo {
+  writevSync(fd: number, buffers: readonly NodeJS.ArrayBufferView[], position: number): number;
+  ftruncateSync(fd: number, len: number): void;
+  fdatasyncSync(fd: number): void;
+}
+
+const NODE_IO: SignerIo = { writevSync, ftruncateSync, fdatasyncSync };
+
 export class DoubleSignError extends Error {
   constructor(message: string) {
     super(message);
@@ -44,7 +57,7 @@ export class Signer {
   private seq: number;
   private readonly fds: [number, number];
 
-  constructor(path: string, private readonly secretKey: string, readonly account: string) {
+  constructor(path: string, private readonly secretKey: string, readonly account: string, private readonly io: SignerIo = NODE_IO) {
     const r = Signer.read(path);
     this.last = r.rec;
     this.seq = r.seq;
@@ -167,11 +180,11 @@ export class Signer {
     const data = [Buffer.from(`{"seq":${seq},"rec":`), ...parts, Buffer.from(`,"sum":"${h.digest('hex')}"}`)];
     const fd = this.fds[seq % 2]!;
     const total = data.reduce((n, b) => n + b.length, 0);
-    const length = writevSync(fd, data, 0);
+    const length = this.io.writevSync(fd, data, 0);
     // A short write (disk full) must not release a signature: the slot is not durable.
     if (length !== total) throw new Error(`signer: wrote ${length} of ${total} bytes of the signing record; not signing`);
-    ftruncateSync(fd, length);
-    fdatasyncSync(fd);
+    this.io.ftruncateSync(fd, length);
+    this.io.fdatasyncSync(fd);
     this.seq = seq;
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { fdatasyncSync, ftruncateSync, mkdtempSync, readFileSync, writeFileSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DoubleSignError, Signer } from '../../../src/node/signer.js';
+import { DoubleSignError, Signer, type SignerIo } from '../../../src/node/signer.js';
 import { generateKeyPair, verify } from '../../../src/chain/ed25519.js';
 import { sha256Hex } from '../../../src/chain/hash.js';
 
@@ -105,6 +105,47 @@ describe('Signer (double-sign guard)', () => {
     const s = new Signer(path, kp.secretKey, kp.account);
     expect(s.lastSigned()).toMatchObject({ height: 4, round: 1, step: 3 });
     await expect(s.sign(4, 1, 'precommit', 'ff', bytes('Q'))).rejects.toThrow(DoubleSignError);
+    s.close();
+  });
+
+  it('a short write (disk full) releases no signature; the last durable record still guards after a restart', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const healthy = new Signer(path, kp.secretKey, kp.account);
+    await healthy.sign(3, 0, 'prevote', 'aa', bytes('P'));
+    await healthy.sign(3, 0, 'precommit', 'aa', bytes('C'));
+    healthy.close();
+    // The disk fills up: each write stores only the first half of its bytes.
+    const full: SignerIo = {
+      writevSync: (fd, buffers, position) => {
+        const all = Buffer.concat(buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
+        return writevSync(fd, [all.subarray(0, all.length >> 1)], position);
+      },
+      ftruncateSync, fdatasyncSync,
+    };
+    const s = new Signer(path, kp.secretKey, kp.account, full);
+    await expect(s.sign(4, 0, 'prevote', 'bb', bytes('P4'))).rejects.toThrow(/wrote \d+ of \d+ bytes of the signing record; not signing/);
+    expect(s.lastSigned()).toMatchObject({ height: 3, round: 0, step: 3 });
+    // Still refuses a conflict with what is durable, whatever the disk does.
+    await expect(s.sign(3, 0, 'precommit', 'zz', bytes('Z'))).rejects.toThrow(DoubleSignError);
+    s.close();
+    // After a restart the torn slot fails its checksum; the other slot holds the last record.
+    const again = new Signer(path, kp.secretKey, kp.account);
+    expect(again.lastSigned()).toMatchObject({ height: 3, round: 0, step: 3, blockHash: 'aa' });
+    await expect(again.sign(3, 0, 'precommit', 'zz', bytes('Z'))).rejects.toThrow(DoubleSignError);
+    const sig = await again.sign(4, 0, 'prevote', 'bb', bytes('P4'));
+    expect(verify(kp.account, bytes('P4'), sig)).toBe(true);
+    again.close();
+  });
+
+  it('a failed sync releases no signature', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const failingSync: SignerIo = {
+      writevSync, ftruncateSync,
+      fdatasyncSync: () => { throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }); },
+    };
+    const s = new Signer(path, kp.secretKey, kp.account, failingSync);
+    await expect(s.sign(1, 0, 'prevote', 'aa', bytes('A'))).rejects.toThrow(/EIO/);
+    expect(s.lastSigned()).toBeNull();
     s.close();
   });
 
