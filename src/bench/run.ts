@@ -65,6 +65,8 @@ export interface BenchOutcome {
 export const CHAIN_ID = 'medledger-bench';
 const NEW_ORG = { org: 'lab', name: 'Bench Reference Lab' };
 const SENDER_PIPELINE = 4;
+/** SPEC §6's default in-flight cap; the warm-up's cap when a --rate load has none. */
+export const DEFAULT_INFLIGHT = 2000;
 
 /** Default load accounts: one per 50 txs, from 16 up to 256. */
 export function defaultAccounts(txs: number): number {
@@ -116,15 +118,16 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     progress.line(`setup: ${setup.txs} txs committed in ${setupS.toFixed(1)} s (height ${setup.height}); ${o.warmup > 0 ? 'warm-up' : 'load'} starts`);
 
     const nodeOf = plan.load.map((t) => t.node);
-    const driveRange = (from: number, to: number, startHeight: number, onStart?: () => void) => drive({
+    const driveRange = (from: number, to: number, load: { inflight: number | null; rate: number | null }, startHeight: number, onStart?: () => void) => drive({
       onStart, urls: c.urls, jsons: signed.jsons.slice(from, to), hashes: signed.hashes.slice(from, to), nodeOf: nodeOf.slice(from, to),
-      inflight: o.inflight, rate: o.rate, batch: o.batch, pipeline: SENDER_PIPELINE, startHeight, stallMs: o.stallMs,
+      ...load, batch: o.batch, pipeline: SENDER_PIPELINE, startHeight, stallMs: o.stallMs,
       signal, check: () => c.check(), progress: (p) => progress.update(p), warn: (m) => progress.line(`warning: ${m}`),
     });
     let startHeight = setup.height;
     let warmup: WarmupReport | null = null;
     if (o.warmup > 0) {
-      const w = await driveRange(0, o.warmup, startHeight);
+      // As fast as the in-flight cap allows, also before a --rate load: it only has to run the code.
+      const w = await driveRange(0, o.warmup, { inflight: o.inflight ?? DEFAULT_INFLIGHT, rate: null }, startHeight);
       progress.done();
       const committed = w.committedAt.reduce((n, t) => n + (t > 0 ? 1 : 0), 0);
       const durationS = (w.endedAt - w.startedAt) / 1000;
@@ -136,7 +139,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
 
     let cpu0 = c.cpuSeconds();
     let client0 = process.cpuUsage();
-    const result = await driveRange(o.warmup, all, startHeight, () => {
+    const result = await driveRange(o.warmup, all, { inflight: o.inflight, rate: o.rate }, startHeight, () => {
       cpu0 = c.cpuSeconds();
       client0 = process.cpuUsage();
     });

@@ -48,7 +48,7 @@ export function merkleRootHex(data: readonly Uint8Array[]): string {
   return rootOfHexLeaves(leaves, 0, leaves.length);
 }
 
-/** Scratch space for `leafHashHex` and `nodeHashHex` (synchronous use only; contents never escape). */
+/** Scratch space for `leafHashHex` and `rootOfHexLeaves` (synchronous use only; contents never escape). */
 let leafScratch = Buffer.allocUnsafe(4096);
 const nodeScratch = Buffer.alloc(65, 1);
 

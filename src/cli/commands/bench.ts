@@ -1,4 +1,4 @@
-import { defaultAccounts, runBench, type BenchOptions } from '../../bench/run.js';
+import { DEFAULT_INFLIGHT, defaultAccounts, runBench, type BenchOptions } from '../../bench/run.js';
 import { minAccounts } from '../../bench/plan.js';
 import { machineDrift } from '../../bench/report.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
@@ -9,8 +9,8 @@ export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [
   through JSON-RPC batches, and writes DIR/report.json, report.svg and report.html.
   --nodes N      node processes (default 4)
   --txs M        load transactions (default 20000)
-  --warmup W     txs sent first and not counted, so the nodes' code is compiled (default
-                 as many as M, at most 10000; 0 = none)
+  --warmup W     txs sent first (as fast as the in-flight cap allows, also with --rate) and
+                 not counted, so the nodes' code is compiled (default min(M, 10000); 0 = none)
   --inflight K   at most K submitted but not committed (default 2000; with --rate, no cap unless given)
   --rate R       submit at R tx/s instead
   --out DIR      where the report goes (default ./bench-out)
@@ -34,7 +34,7 @@ export async function bench(argv: string[]): Promise<number> {
   const txs = intFlag(values.txs, 'txs', 20_000, 1, 10_000_000);
   const warmup = intFlag(values.warmup, 'warmup', Math.min(txs, 10_000), 0, 10_000_000);
   const rate = values.rate === undefined ? null : intFlag(values.rate, 'rate', 0, 1, 1_000_000);
-  const inflight = values.inflight === undefined && rate !== null ? null : intFlag(values.inflight, 'inflight', 2000, 1, 10_000_000);
+  const inflight = values.inflight === undefined && rate !== null ? null : intFlag(values.inflight, 'inflight', DEFAULT_INFLIGHT, 1, 10_000_000);
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 32);
   // Every org (one per node, plus the one governance adds) needs a staff member.
   const least = minAccounts(nodes + 1);
