@@ -136,7 +136,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       const before = committed;
       for (let h = height + 1; h <= head.header.height; h += BLOCKS_PER_REQUEST) {
         const hs = Array.from({ length: Math.min(BLOCKS_PER_REQUEST, head.header.height - h + 1) }, (_, i) => h + i);
-        const res = await rpcBatch(o.urls[0]!, hs.map((height) => ({ method: 'chain_getBlock', params: { height } })));
+        const res = await rpcBatch(o.urls[0]!, hs.map((height) => ({ method: 'chain_getBlock', params: { height, txs: 'hashes' } })));
         for (const r of res) {
           if (r.error) throw new Error(`chain_getBlock: ${r.error.message}`);
           const b = r.result as { header: { height: number; time: number }; txs: Array<{ hash: string }> };

@@ -154,7 +154,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     let finalHashes: Array<string | null> = c.nodes.map(() => null);
     try {
       await waitForHeight(c.urls, result.finalHeight, 20_000, signal);
-      finalHashes = await Promise.all(c.urls.map(async (u) => (await rpcCall<{ hash: string }>(u, 'chain_getBlock', { height: result.finalHeight })).hash));
+      finalHashes = await Promise.all(c.urls.map(async (u) => (await rpcCall<{ hash: string }>(u, 'chain_getBlock', { height: result.finalHeight, txs: 'hashes' })).hash));
     } catch (e) {
       progress.line(`warning: final block check: ${(e as Error).message}`);
     }

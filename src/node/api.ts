@@ -3,7 +3,7 @@ import { quorum } from '../chain/commit.js';
 import type { Authority, Receipt, Tx } from '../chain/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { getAccount } from '../chain/state/keys.js';
-import type { AccountView, BlockView, HealthBody, NodeApi, NodeInfo, SendTxResult, TxView, ValidatorsView } from '../rpc/interface.js';
+import type { AccountView, BlockTxsMode, BlockView, HealthBody, NodeApi, NodeInfo, SendTxResult, TxView, ValidatorsView } from '../rpc/interface.js';
 import type { ChainStore } from '../storage/store.js';
 import { AppError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -59,10 +59,19 @@ export class NodeApiImpl implements NodeApi {
     return { hash: h.hash, header: h.header };
   }
 
-  async getBlock(q: { height: number } | { hash: string }): Promise<BlockView> {
-    const b = 'height' in q ? await this.d.store.getBlock(q.height) : await this.d.store.getBlockByHash(q.hash);
-    if (!b) throw new AppError('not_found', 'height' in q ? `no block at height ${q.height}` : `no block with hash ${q.hash}`);
-    return { hash: b.hash, header: b.header, txs: b.txs.map((tx, i) => ({ hash: b.txHashes?.[i] ?? txHash(tx), tx })), commit: (await this.d.store.getCommit(b.header.height))! };
+  async getBlock(q: { height: number } | { hash: string }, txs: BlockTxsMode = 'full'): Promise<BlockView> {
+    const height = 'height' in q ? q.height : await this.d.store.getBlockHeight(q.hash);
+    const notFound = (): AppError => new AppError('not_found', 'height' in q ? `no block at height ${q.height}` : `no block with hash ${q.hash}`);
+    if (height === undefined) throw notFound();
+    if (txs === 'hashes') {
+      // A follower's read: header and tx hashes, without parsing the block's txs.
+      const s = await this.d.store.getBlockSummary(height);
+      if (!s) throw notFound();
+      return { hash: s.hash, header: s.header, txs: s.txHashes.map((hash) => ({ hash })), commit: (await this.d.store.getCommit(height))! };
+    }
+    const b = await this.d.store.getBlock(height);
+    if (!b) throw notFound();
+    return { hash: b.hash, header: b.header, txs: b.txs.map((tx, i) => ({ hash: b.txHashes?.[i] ?? txHash(tx), tx })), commit: (await this.d.store.getCommit(height))! };
   }
 
   async getTx(hash: string): Promise<TxView> {
@@ -70,9 +79,13 @@ export class NodeApiImpl implements NodeApi {
     if (pending) return { hash, tx: pending.tx, pending: true, height: null, receipt: null };
     const loc = await this.d.store.getTxLocation(hash);
     if (!loc) throw new AppError('not_found', `no tx with hash ${hash}`);
-    const [b, receipts] = await Promise.all([this.d.store.getBlock(loc.height), this.d.store.getReceipts(loc.height)]);
-    if (!b || !receipts) throw new Error(`store inconsistent: tx ${hash} points at missing block ${loc.height}`);
-    return { hash, tx: b.txs[loc.index]!, height: loc.height, index: loc.index, receipt: receipts[loc.index]! };
+    // With the tx's byte range (locations written since it was recorded) only the tx is parsed, not its block.
+    const [tx, receipts] = await Promise.all([
+      loc.at ? this.d.store.getTxAt(loc.height, loc.at) : this.d.store.getBlock(loc.height).then((b) => b?.txs[loc.index]),
+      this.d.store.getReceipts(loc.height),
+    ]);
+    if (!tx || !receipts) throw new Error(`store inconsistent: tx ${hash} points at missing block ${loc.height}`);
+    return { hash, tx, height: loc.height, index: loc.index, receipt: receipts[loc.index]! };
   }
 
   async validators(height?: number): Promise<ValidatorsView> {

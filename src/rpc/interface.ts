@@ -65,9 +65,13 @@ export interface NodeInfo {
 export interface BlockView {
   hash: string;
   header: Header;
-  txs: { hash: string; tx: Tx }[];
+  /** Each tx with its hash; with `txs: 'hashes'` only the hashes. */
+  txs: { hash: string; tx?: Tx }[];
   commit: Commit;
 }
+
+/** What `chain_getBlock` returns of the txs: whole (the default) or their hashes only. */
+export type BlockTxsMode = 'full' | 'hashes';
 
 export interface CommittedTxView {
   hash: string;
@@ -123,7 +127,7 @@ export interface NodeApi {
   nodeInfo(): Promise<NodeInfo>;
   chainHead(): Promise<{ hash: string; header: Header }>;
   /** Throws AppError('not_found'). */
-  getBlock(q: { height: number } | { hash: string }): Promise<BlockView>;
+  getBlock(q: { height: number } | { hash: string }, txs?: BlockTxsMode): Promise<BlockView>;
   /** Committed or pending view; throws AppError('not_found'). */
   getTx(hash: string): Promise<TxView>;
   /** The authority set that signs block `height` (default: the head). */

@@ -4,6 +4,7 @@ import type { StateValue, StateWrites, TxResult } from '../chain/state/interface
 import * as K from './keys.js';
 import { indexOps } from './indexer.js';
 import { jsonAround } from '../util/json.js';
+import { txHash } from '../chain/tx.js';
 
 export interface StoredBlock {
   hash: string;
@@ -34,6 +35,20 @@ export interface BlockCommit {
   writes: ReadonlyMap<string, StateValue | Buffer | null>;
   /** The set that signs the next block, when this block changed it. */
   nextAuthorities: Authority[] | null;
+}
+
+/** Where a committed tx is; `at`: its byte range in the stored block value (absent in locations written before it existed). */
+export interface TxLocation {
+  height: number;
+  index: number;
+  at?: [number, number];
+}
+
+/** A block without its txs: what a follower of the chain needs to see which txs it holds. */
+export interface BlockSummary {
+  hash: string;
+  header: Header;
+  txHashes: string[];
 }
 
 export class StoreError extends Error {
@@ -96,8 +111,13 @@ export class ChainStore {
   }
 
   async getBlockByHash(hash: string): Promise<StoredBlock | undefined> {
-    const h = await this.getJson<number>(K.blockHashKey(hash));
+    const h = await this.getBlockHeight(hash);
     return h === undefined ? undefined : this.getBlock(h);
+  }
+
+  /** The height of the final block with this hash. */
+  getBlockHeight(hash: string): Promise<number | undefined> {
+    return this.getJson<number>(K.blockHashKey(hash));
   }
 
   getCommit(height: number): Promise<Commit | undefined> {
@@ -108,8 +128,45 @@ export class ChainStore {
     return this.getJson<Receipt[]>(K.receiptsKey(height));
   }
 
-  getTxLocation(hash: string): Promise<{ height: number; index: number } | undefined> {
+  getTxLocation(hash: string): Promise<TxLocation | undefined> {
     return this.getJson(K.txKey(hash));
+  }
+
+  /**
+   * One tx of a stored block, parsed from its byte range in the stored value (`TxLocation.at`)
+   * instead of parsing the whole block: a `chain_getTx` costs the same in a block of 5 txs or 5,000.
+   */
+  async getTxAt(height: number, at: readonly [number, number]): Promise<Tx | undefined> {
+    const key = K.blockKey(height);
+    const v = await this.db.get<string, Buffer>(key, AS_BUFFER);
+    if (v === undefined) return undefined;
+    const [start, end] = at;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start || end > v.length) {
+      throw new StoreError('corrupt', `tx range [${start}, ${end}) is outside the stored block at ${key} (${v.length} bytes)`);
+    }
+    return parseStored<Tx>(key, v.toString('utf8', start, end));
+  }
+
+  /**
+   * A stored block's hash, header and tx hashes, without parsing its txs: the stored value
+   * is `{"hash":…,"header":{…},"txs":[…],"txHashes":[…]}`, so the head is the text before the
+   * first `,"txs":[` (a header holds only strings and numbers, whose quotes JSON escapes) and
+   * the hashes follow the last `],"txHashes":` (the last member). A value of another shape (the genesis block
+   * has no txHashes) is parsed whole.
+   */
+  async getBlockSummary(height: number): Promise<BlockSummary | undefined> {
+    const key = K.blockKey(height);
+    const v = await this.db.get(key);
+    if (v === undefined) return undefined;
+    const txsAt = v.indexOf(TXS_MEMBER);
+    const hashesAt = v.lastIndexOf(']' + HASHES_KEY);
+    if (txsAt > 0 && hashesAt > txsAt && v.endsWith(']}')) {
+      const head = parseStored<{ hash: string; header: Header }>(key, v.slice(0, txsAt) + '}');
+      const txHashes = parseStored<unknown>(key, v.slice(hashesAt + 1 + HASHES_KEY.length, v.length - 1));
+      if (Array.isArray(txHashes) && txHashes.every((h) => typeof h === 'string')) return { hash: head.hash, header: head.header, txHashes: txHashes as string[] };
+    }
+    const b = parseStored<StoredBlock>(key, v);
+    return { hash: b.hash, header: b.header, txHashes: b.txHashes ?? b.txs.map(txHash) };
   }
 
   /** Every world-state entry, for the in-memory state the executor reads. */
@@ -150,13 +207,24 @@ export class ChainStore {
   async commitBlock(c: BlockCommit): Promise<void> {
     const h = c.block.header.height;
     const b = this.db.batch();
-    if (c.txWires === undefined) b.put(K.blockKey(h), JSON.stringify({ hash: c.hash, header: c.block.header, txs: c.block.txs, txHashes: c.txHashes }));
-    else b.put(K.blockKey(h), storedBlockBytes(c, c.txWires), AS_BUFFER);
+    if (c.txWires === undefined) {
+      b.put(K.blockKey(h), JSON.stringify({ hash: c.hash, header: c.block.header, txs: c.block.txs, txHashes: c.txHashes }));
+      c.txHashes.forEach((txHash, index) => b.put(K.txKey(txHash), `{"height":${h},"index":${index}}`));
+    } else {
+      const stored = storedBlockBytes(c, c.txWires);
+      b.put(K.blockKey(h), stored.bytes, AS_BUFFER);
+      // Each tx's location carries its byte range in the stored block (getTxAt).
+      let at = stored.txsStart;
+      c.txHashes.forEach((txHash, index) => {
+        const end = at + c.txWires![index]!.length;
+        b.put(K.txKey(txHash), `{"height":${h},"index":${index},"at":[${at},${end}]}`);
+        at = end + 1;
+      });
+    }
     b.put(K.commitKey(h), JSON.stringify(c.commit));
     b.put(K.receiptsKey(h), JSON.stringify(c.results.map((r) => r.receipt)));
     b.put(K.blockHashKey(c.hash), String(h));
     b.put(K.HEAD, JSON.stringify({ height: h, hash: c.hash }));
-    c.txHashes.forEach((txHash, index) => b.put(K.txKey(txHash), `{"height":${h},"index":${index}}`));
     for (const [k, v] of c.writes) {
       if (v === null) b.del(K.stateKey(k));
       else if (Buffer.isBuffer(v)) b.put(K.stateKey(k), v, AS_BUFFER);
@@ -195,10 +263,15 @@ const AS_BUFFER = { valueEncoding: 'buffer' } as const;
  * wire bytes: JCS is JSON, so this parses to the same objects as serialising `txs`
  * (only the key order inside each tx differs: JCS sorts keys).
  */
-function storedBlockBytes(c: BlockCommit, wires: readonly Buffer[]): Buffer {
+function storedBlockBytes(c: BlockCommit, wires: readonly Buffer[]): { bytes: Buffer; txsStart: number } {
   if (wires.length !== c.block.txs.length) throw new Error(`commitBlock: ${wires.length} tx wires for ${c.block.txs.length} txs`);
-  return jsonAround(`{"hash":${JSON.stringify(c.hash)},"header":${JSON.stringify(c.block.header)},"txs":[`, wires, `],"txHashes":${JSON.stringify(c.txHashes)}}`);
+  const head = `{"hash":${JSON.stringify(c.hash)},"header":${JSON.stringify(c.block.header)}${TXS_MEMBER}`;
+  return { bytes: jsonAround(head, wires, `]${HASHES_KEY}${JSON.stringify(c.txHashes)}}`), txsStart: Buffer.byteLength(head) };
 }
+
+/** The stored block's members after its header (see getBlockSummary). */
+const TXS_MEMBER = ',"txs":[';
+const HASHES_KEY = ',"txHashes":';
 
 /** A stored JSON value; StoreError('corrupt') naming the key when it is not JSON. */
 export function parseStored<T>(key: string, v: string): T {

@@ -55,6 +55,8 @@ describe('single-node dev chain (real process)', () => {
     expect(block.commit).toMatchObject({ height: sent.height, blockHash: block.hash });
     expect(block.commit.signatures).toHaveLength(1);
     expect(await call(url, 'chain_getBlock', { hash: block.hash })).toEqual(block);
+    expect(await call(url, 'chain_getBlock', { height: sent.height, txs: 'hashes' })).toEqual({ ...block, txs: [{ hash: sent.hash }] });
+    expect(await call(url, 'chain_getBlock', { hash: block.hash, txs: 'full' })).toEqual(block);
     expect(await call(url, 'chain_getTx', { hash: sent.hash })).toEqual({ hash: sent.hash, tx: t, height: sent.height, index: 0, receipt: { status: 'ok' } });
     expect(await call(url, 'account_get', { account: patient.account })).toEqual({ account: patient.account, role: 'patient', org: null, nonce: 0, pendingNonce: 0, revoked: false });
     expect((await call(url, 'account_get', { account: admin.account })).nonce).toBe(1);

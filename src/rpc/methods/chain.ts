@@ -3,8 +3,8 @@
  * registry before a handler runs; tx shape is validated by NodeApi.sendTx (ParamError
  * with paths like `tx.payload.purpose`).
  */
-import type { NodeApi, RpcMethod } from '../interface.js';
-import { bool, exactlyOneOf, hexBytes, params, uint } from '../schemas.js';
+import type { BlockTxsMode, NodeApi, RpcMethod } from '../interface.js';
+import { bool, EXPECT, exactlyOneOf, hexBytes, params, uint } from '../schemas.js';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const hex128 = { type: 'string', pattern: '^[0-9a-f]{128}$' };
@@ -70,10 +70,16 @@ export function chainMethods(api: NodeApi): RpcMethod[] {
     handler: () => api.chainHead(),
   };
 
-  const getBlock: RpcMethod<{ height: number } | { hash: string }> = {
+  const getBlock: RpcMethod<({ height: number } | { hash: string }) & { txs?: BlockTxsMode }> = {
     name: 'chain_getBlock',
-    summary: 'A final block with its txs and commit certificate, by height or by hash',
-    params: params({ height: uint('block height'), hash: hexBytes(32, 'block hash') }, [], exactlyOneOf('height', 'hash')),
+    summary: 'A final block with its txs and commit certificate, by height or by hash; with txs: "hashes", only the txs\' hashes',
+    params: params(
+      {
+        height: uint('block height'), hash: hexBytes(32, 'block hash'),
+        txs: { type: 'string', enum: ['full', 'hashes'], [EXPECT]: '"full" or "hashes"', description: 'what to return of the txs: "full" (default) or "hashes" (each {hash} only: far cheaper for a follower of the chain)' },
+      },
+      [], exactlyOneOf('height', 'hash'),
+    ),
     result: {
       type: 'object',
       properties: {
@@ -82,7 +88,7 @@ export function chainMethods(api: NodeApi): RpcMethod[] {
       },
     },
     examples: [{ name: 'genesis', params: { height: 0 } }],
-    handler: (p) => api.getBlock('height' in p ? { height: p.height } : { hash: p.hash }),
+    handler: (p) => api.getBlock('height' in p ? { height: p.height } : { hash: p.hash }, p.txs),
   };
 
   const getTx: RpcMethod<{ hash: string }> = {

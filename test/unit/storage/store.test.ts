@@ -181,6 +181,41 @@ describe('ChainStore', () => {
     expect(await store.head()).toEqual({ height: 0, hash: H('0') });
   });
 
+  it('reads a block summary (hash, header, tx hashes) and single txs by byte range, for blocks stored either way', async () => {
+    const key = generateKeyPair();
+    const txs = [
+      { type: 'access.log' as const, payload: { recordId: 'north:Observation/1', action: 'read', purpose: 'TREAT' } },
+      // A payload holding the stored block's own member names: the summary must take the block's, not the tx's.
+      { type: 'record.anchor' as const, payload: { a: [1], txHashes: [H('9')], txs: ['x'], z: '],"txHashes":["' } },
+      { type: 'consent.grant' as const, payload: { grantee: 'org:north', scope: { recordTypes: ['Observation'] }, purpose: 'TREAT', note: 'ünï' } },
+    ].map((b, nonce) => decodeTx(signTx({ chainId: 'store-test', from: key.account, nonce, ...b } as any, key.secretKey)));
+    for (const wires of [undefined, txs.map((d) => d.wire)]) {
+      const { store } = await withGenesis();
+      await store.commitBlock(blockCommit(1, { block: { header: header(1), txs: txs.map((d) => d.tx) }, txHashes: txs.map((d) => d.hash), txWires: wires }));
+      await store.commitBlock(blockCommit(2, { hash: H('e'), block: { header: header(2), txs: [] }, txHashes: [], txWires: wires ? [] : undefined, results: [] }));
+      expect(await store.getBlockSummary(1)).toStrictEqual({ hash: H('d'), header: header(1), txHashes: txs.map((d) => d.hash) });
+      expect(await store.getBlockSummary(2)).toStrictEqual({ hash: H('e'), header: header(2), txHashes: [] });
+      expect(await store.getBlockSummary(0)).toStrictEqual({ hash: H('0'), header: header(0), txHashes: [] });
+      expect(await store.getBlockSummary(3)).toBeUndefined();
+      for (const [i, d] of txs.entries()) {
+        const loc = await store.getTxLocation(d.hash);
+        expect(loc).toMatchObject({ height: 1, index: i });
+        if (wires === undefined) {
+          expect(loc!.at).toBeUndefined();
+        } else {
+          expect(loc!.at).toHaveLength(2);
+          expect(await store.getTxAt(1, loc!.at!)).toStrictEqual(d.tx);
+        }
+      }
+      if (wires !== undefined) {
+        await expect(store.getTxAt(1, [5, 1_000_000])).rejects.toMatchObject({ code: 'corrupt' });
+        await expect(store.getTxAt(1, [-1, 3])).rejects.toThrow(/outside the stored block/);
+        expect(await store.getTxAt(9, [0, 1])).toBeUndefined();
+      }
+      await close(store);
+    }
+  });
+
   it('a locked data directory is refused with a clear message', async () => {
     const { dir } = await withGenesis();
     const err = await ChainStore.open(dir).then(() => null, (e: unknown) => e);

@@ -22,9 +22,15 @@ describe('chain methods (SPEC §5)', () => {
   it('chain_getBlock: {height} xor {hash}', async () => {
     const { s, api } = await withApi();
     expect((await s.call('chain_getBlock', { height: 0 })).result.hash).toBe(H('9'));
-    expect(api.getBlock).toHaveBeenLastCalledWith({ height: 0 });
+    expect(api.getBlock).toHaveBeenLastCalledWith({ height: 0 }, undefined);
     await s.call('chain_getBlock', { hash: H('9') });
-    expect(api.getBlock).toHaveBeenLastCalledWith({ hash: H('9') });
+    expect(api.getBlock).toHaveBeenLastCalledWith({ hash: H('9') }, undefined);
+    await s.call('chain_getBlock', { height: 2, txs: 'hashes' });
+    expect(api.getBlock).toHaveBeenLastCalledWith({ height: 2 }, 'hashes');
+    await s.call('chain_getBlock', { hash: H('9'), txs: 'full' });
+    expect(api.getBlock).toHaveBeenLastCalledWith({ hash: H('9') }, 'full');
+    expect((await s.call('chain_getBlock', { height: 2, txs: 'ids' })).error).toEqual({ code: -32602, message: 'invalid params: txs must be "full" or "hashes"', data: { field: 'txs' } });
+    expect((await s.call('chain_getBlock', { txs: 'hashes' })).error.message).toBe('invalid params: exactly one of "height", "hash" is required');
     const both = await s.call('chain_getBlock', { height: 1, hash: H('9') });
     expect(both.error).toEqual({ code: -32602, message: 'invalid params: exactly one of "height", "hash" is required', data: { field: 'params' } });
     expect((await s.call('chain_getBlock', {})).error.message).toBe('invalid params: exactly one of "height", "hash" is required');
@@ -107,7 +113,7 @@ describe('rpc.discover (OpenRPC 1.2.6)', () => {
       expect(m.result).toMatchObject({ name: expect.any(String), schema: expect.any(Object) });
     }
     const byName = Object.fromEntries(doc.methods.map((m: any) => [m.name, m]));
-    expect(byName.chain_getBlock.params.map((p: any) => [p.name, p.required])).toEqual([['height', false], ['hash', false]]);
+    expect(byName.chain_getBlock.params.map((p: any) => [p.name, p.required])).toEqual([['height', false], ['hash', false], ['txs', false]]);
     expect(byName.chain_getBlock.description).toMatch(/exactly one of: height, hash/);
     expect(byName.chain_getTx.params).toEqual([expect.objectContaining({ name: 'hash', required: true, schema: expect.objectContaining({ pattern: '^[0-9a-f]{64}$' }) })]);
     expect(byName.tx_send.params.map((p: any) => [p.name, p.required])).toEqual([['tx', true], ['wait', false]]);
