@@ -5,11 +5,11 @@
  * purpose:
  *
  *   m/head                      -> {height, hash}                latest final block
- *   b/<h16>                     -> {hash, header, txs}           block
+ *   b/<h16>                     -> {hash, header, txs, txHashes} block (members in this order: getBlockSummary relies on it)
  *   c/<h16>                     -> Commit                        its commit certificate
  *   r/<h16>                     -> Receipt[]                     receipts, tx order
  *   bh/<blockHash>              -> height
- *   t/<txHash>                  -> {height, index}
+ *   t/<txHash>                  -> {height, index, at?}          at: the tx's byte range [start, end) in b/<h16> (getTxAt)
  *   s/<stateKey>                -> JSON                          world state (chain/state/interface.ts)
  *   vc/<h16>                    -> Authority[]                   set that signs h+1, at each block that changed it
  *   xv/<recordId>!<v12>         -> record version                records_history, records_verify
