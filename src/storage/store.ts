@@ -149,10 +149,10 @@ export class ChainStore {
 
   /**
    * A stored block's hash, header and tx hashes, without parsing its txs: the stored value
-   * is `{"hash":…,"header":{…},"txs":[…],"txHashes":[…]}`, so the head is the text before the
-   * first `,"txs":[` (a header holds only strings and numbers, whose quotes JSON escapes) and
-   * the hashes follow the last `],"txHashes":` (the last member). A value of another shape (the genesis block
-   * has no txHashes) is parsed whole.
+   * is `{"hash":…,"header":{…},"txs":[…],"txHashes":[…]}`, so the head is the text before
+   * the first `,"txs":[` (a header holds only strings and numbers, whose quotes JSON
+   * escapes) and the hashes follow the last `],"txHashes":` (the last member). A value of
+   * another shape (the genesis block has no txHashes) is parsed whole.
    */
   async getBlockSummary(height: number): Promise<BlockSummary | undefined> {
     const key = K.blockKey(height);
