@@ -156,3 +156,27 @@ export function machineDrift(m: { verifyPerSecPerCore: number; verifyPerSecPerCo
   if (Math.abs(change) <= 0.15) return [];
   return [`warning: the machine's verify rate moved from ${m.verifyPerSecPerCore}/s before the run to ${after}/s after it (${change > 0 ? '+' : ''}${Math.round(change * 100)}%): a shared or throttled machine; compare runs with care`];
 }
+
+/** The warm-up load before the measured one (not in tps, latency or CPU figures). */
+export interface WarmupReport {
+  txs: number;
+  committed: number;
+  durationS: number;
+  tps: number;
+}
+
+/**
+ * The warm-up's figures; throws when not every warm-up tx committed (the measured load
+ * would start on a chain that refuses or lost part of the load), saying what was seen.
+ */
+export function warmupReport(w: { committedAt: ArrayLike<number>; startedAt: number; endedAt: number; errors: Record<string, number>; stalled: boolean }): WarmupReport {
+  let committed = 0;
+  for (let i = 0; i < w.committedAt.length; i++) if (w.committedAt[i]! > 0) committed++;
+  const durationS = Math.max(w.endedAt - w.startedAt, 1) / 1000;
+  const txs = w.committedAt.length;
+  if (committed < txs) {
+    const refused = Object.entries(w.errors).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    throw new Error(`warm-up: only ${committed} of ${txs} txs were committed${refused ? ` (refused: ${refused})` : ''}${w.stalled ? '; the chain stopped committing' : ''}; not starting the measured load`);
+  }
+  return { txs, committed, durationS: Math.round(durationS * 10) / 10, tps: Math.round(committed / durationS) };
+}

@@ -8,7 +8,7 @@ import { drive, type DriveResult } from './driver.js';
 import { renderHtml } from './html.js';
 import { buildPlan, mixOf } from './plan.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
-import { assembleReport, type BenchReport, type NodeReport } from './report.js';
+import { assembleReport, warmupReport, type BenchReport, type NodeReport, type WarmupReport } from './report.js';
 import { getText, parsePrometheus, rpcBatch, rpcCall } from './rpc.js';
 import { runSetup, waitForHeight } from './setup.js';
 import { signAll } from './sign.js';
@@ -35,14 +35,6 @@ export interface BenchOptions {
   keep: boolean;
   seed: number;
   stallMs: number;
-}
-
-/** The warm-up load before the measured one (not in tps, latency or CPU figures). */
-export interface WarmupReport {
-  txs: number;
-  committed: number;
-  durationS: number;
-  tps: number;
 }
 
 /** report.json: the report plus the run's own checks and counters. */
@@ -129,11 +121,8 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       // As fast as the in-flight cap allows, also before a --rate load: it only has to run the code.
       const w = await driveRange(0, o.warmup, { inflight: o.inflight ?? DEFAULT_INFLIGHT, rate: null }, startHeight);
       progress.done();
-      const committed = w.committedAt.reduce((n, t) => n + (t > 0 ? 1 : 0), 0);
-      const durationS = (w.endedAt - w.startedAt) / 1000;
-      warmup = { txs: o.warmup, committed, durationS: Math.round(durationS * 10) / 10, tps: Math.round(committed / Math.max(durationS, 0.001)) };
-      if (committed < o.warmup) throw new Error(`warm-up: only ${committed} of ${o.warmup} txs were committed`);
-      progress.line(`warm-up: ${committed} txs committed in ${warmup.durationS} s (${warmup.tps} tx/s, not counted); measured load starts`);
+      warmup = warmupReport(w);
+      progress.line(`warm-up: ${warmup.committed} txs committed in ${warmup.durationS} s (${warmup.tps} tx/s, not counted); measured load starts`);
       startHeight = w.finalHeight;
     }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleReport, machineDrift, signaturesVerified, type NodeReport, type ReportInput } from '../../../src/bench/report.js';
+import { assembleReport, machineDrift, signaturesVerified, warmupReport, type NodeReport, type ReportInput } from '../../../src/bench/report.js';
 import { renderSvg, escapeXml, niceTicks } from '../../../src/bench/svg.js';
 import { renderHtml } from '../../../src/bench/html.js';
 
@@ -136,5 +136,17 @@ describe('machine drift', () => {
   it('the html report names both measurements', () => {
     const r = assembleReport({ ...input(), machine: { ...input().machine, verifyPerSecPerCoreAfter: 7000 } });
     expect(renderHtml(r, '<svg/>')).toContain('9000/s before the run, 7000/s after');
+  });
+});
+
+describe('warm-up figures', () => {
+  it('counts the warm-up txs committed and their rate', () => {
+    expect(warmupReport({ committedAt: [5, 6, 7, 8], startedAt: 1000, endedAt: 3000, errors: {}, stalled: false })).toEqual({ txs: 4, committed: 4, durationS: 2, tps: 2 });
+  });
+
+  it('refuses to go on when a warm-up tx did not commit, saying what was refused and whether the chain stalled', () => {
+    expect(() => warmupReport({ committedAt: [5, 0, 7, 0], startedAt: 0, endedAt: 2000, errors: { nonce_too_low: 1 }, stalled: true }))
+      .toThrow('warm-up: only 2 of 4 txs were committed (refused: 1 nonce_too_low); the chain stopped committing; not starting the measured load');
+    expect(() => warmupReport({ committedAt: [0], startedAt: 0, endedAt: 0, errors: {}, stalled: false })).toThrow(/^warm-up: only 0 of 1 txs were committed; not starting/);
   });
 });
