@@ -16,7 +16,9 @@ export function renderHtml(r: BenchReport, svg: string): string {
     ['steady window', `${r.window.startS.toFixed(1)}–${r.window.endS.toFixed(1)} s (${r.window.method}, ${r.window.blocks} blocks, ${r.window.txs} txs)`],
     ['load control', r.rate !== null ? `rate ${r.rate} tx/s${r.inflight !== null ? `, at most ${r.inflight} in flight` : ''}` : `at most ${r.inflight} in flight`],
     ['batch / accounts', `${r.batch} tx_send per request, ${r.accounts} load accounts`],
-    ['mix', r.mix], ['setup', `${r.setup.txs} txs in ${r.setup.durationS} s`], ['client CPU', `${r.client.cpuSeconds} s`],
+    ['mix', r.mix], ['setup', `${r.setup.txs} txs in ${r.setup.durationS} s`],
+    ['warm-up (not counted)', r.warmup ? `${r.warmup.committed} txs in ${r.warmup.durationS} s (${r.warmup.tps} tx/s)` : 'none'],
+    ['client CPU', `${r.client.cpuSeconds} s`],
     ['errors', r.errors],
   ];
   const nodeRows = r.perNode.map((n) => `<tr><td>${n.node}</td><td>${escapeXml(n.rpc)}</td><td>${n.cpuSeconds ?? '–'}</td><td>${n.loadCpuSeconds ?? '–'}</td><td>${n.peakRssMB ?? '–'}</td><td>${n.txsCommitted ?? '–'}</td><td>${n.txsCommittedUnverified ?? 'not reported'}</td><td><code>${escapeXml((n.finalHash ?? '–').slice(0, 16))}</code></td></tr>`).join('\n');

@@ -60,6 +60,8 @@ export interface BenchReport {
   batch: number;
   accounts: number;
   setup: { durationS: number; txs: number };
+  /** The warm-up load before the measured one; null when none was run. */
+  warmup: WarmupReport | null;
   /** Bucket width of `timeline`, seconds. */
   timelineBucketS: number;
   timeline: TimelinePoint[];
@@ -84,6 +86,7 @@ export interface ReportInput {
   batch: number;
   accounts: number;
   setup: BenchReport['setup'];
+  warmup?: WarmupReport | null;
   trim?: number;
 }
 
@@ -143,6 +146,7 @@ export function assembleReport(r: ReportInput): BenchReport {
     batch: r.batch,
     accounts: r.accounts,
     setup: r.setup,
+    warmup: r.warmup ?? null,
     timelineBucketS: pickBucketMs(durationMs) / 1000,
     timeline: timeline(r.submittedAt, r.committedAt, first, pickBucketMs(durationMs)),
   };

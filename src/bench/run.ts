@@ -39,7 +39,6 @@ export interface BenchOptions {
 
 /** report.json: the report plus the run's own checks and counters. */
 export type BenchRunReport = BenchReport & {
-  warmup: WarmupReport | null;
   receiptSample: Awaited<ReturnType<typeof sampleReceipts>>;
   stalled: boolean;
   failureSamples: DriveResult['failureSamples'];
@@ -166,9 +165,9 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       machine: { cpus: cores, verifyPerSecPerCore, verifyPerSecPerCoreAfter, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
       client: { cpuSeconds: Math.round((clientCpu.user + clientCpu.system) / 10_000) / 100, signers: cores, senders: o.nodes },
       mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts,
-      setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs },
+      setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs }, warmup,
     });
-    const full: BenchRunReport = { ...report, warmup, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };
+    const full: BenchRunReport = { ...report, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };
     if (result.failureSamples.length > 0) progress.line(`warning: ${report.failed} load txs refused by tx_send: ${JSON.stringify(report.errors)}; first: ${result.failureSamples[0]!.message}`);
     if (receiptSample.rejected > 0 || receiptSample.outcomeMismatches > 0) progress.line(`warning: receipt sample: ${JSON.stringify(receiptSample)}`);
 

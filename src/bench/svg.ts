@@ -77,7 +77,7 @@ function legend(x: number, y: number, items: Array<[string, string]>): string {
 }
 
 /** The chart of a report, as a complete SVG document. */
-export function renderSvg(r: Pick<BenchReport, 'timeline' | 'timelineBucketS' | 'window' | 'nodes' | 'txs' | 'committed' | 'tps' | 'latencyMs' | 'startedAtIso' | 'version' | 'shareOfVerifyLimit'>): string {
+export function renderSvg(r: Pick<BenchReport, 'timeline' | 'timelineBucketS' | 'window' | 'nodes' | 'txs' | 'committed' | 'tps' | 'latencyMs' | 'startedAtIso' | 'version' | 'shareOfVerifyLimit'> & Partial<Pick<BenchReport, 'warmup'>>): string {
   const tl = r.timeline;
   const bucket = r.timelineBucketS > 0 ? r.timelineBucketS : 1;
   const committedRate = tl.map((p) => p.committed / bucket);
@@ -96,7 +96,7 @@ export function renderSvg(r: Pick<BenchReport, 'timeline' | 'timelineBucketS' | 
   out.push(`<title>${escapeXml(`medledger bench: ${r.nodes} nodes, ${r.committed}/${r.txs} txs committed, ${r.tps} tx/s, p99 ${r.latencyMs.p99} ms`)}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${M.left}" y="24" font-size="16" font-weight="bold">${escapeXml(`medledger bench: ${r.nodes} nodes, ${r.committed}/${r.txs} txs, ${r.tps} tx/s steady, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`)}</text>`);
-  out.push(`<text x="${M.left}" y="42" font-size="12" fill="#4b5563">${escapeXml(`${r.startedAtIso} · medledger ${r.version} · ${Math.round(r.shareOfVerifyLimit * 1000) / 10}% of the verify limit · shaded: steady-state window · ${bucket * 1000} ms buckets`)}</text>`);
+  out.push(`<text x="${M.left}" y="42" font-size="12" fill="#4b5563">${escapeXml(`${r.startedAtIso} · medledger ${r.version} · ${Math.round(r.shareOfVerifyLimit * 1000) / 10}% of the verify limit · ${r.warmup ? `after ${r.warmup.committed} warm-up txs (not shown) · ` : ''}shaded: steady-state window · ${bucket * 1000} ms buckets`)}</text>`);
   for (const p of [top, bottom]) {
     const x0 = xPos(p, Math.min(r.window.startS, xMax));
     const x1 = xPos(p, Math.min(r.window.endS, xMax));

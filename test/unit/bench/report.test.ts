@@ -113,6 +113,12 @@ describe('chart and html', () => {
     expect(html).not.toContain('<?xml');
     expect(html).toContain('<svg');
     expect(html).toContain('Per node');
+    expect(html).toContain('<tr><th>warm-up (not counted)</th><td>none</td></tr>');
+    const warmed = assembleReport({ ...input(), warmup: { txs: 500, committed: 500, durationS: 1.5, tps: 333 } });
+    expect(warmed.warmup).toEqual({ txs: 500, committed: 500, durationS: 1.5, tps: 333 });
+    expect(renderHtml(warmed, renderSvg(warmed))).toContain('<tr><th>warm-up (not counted)</th><td>500 txs in 1.5 s (333 tx/s)</td></tr>');
+    expect(renderSvg(warmed)).toContain('after 500 warm-up txs (not shown)');
+    expect(r.warmup).toBeNull();
     expect(balanced(html)).toBe(true);
   });
 
