@@ -21,17 +21,10 @@ function splitPoint(n: number): number {
   return k;
 }
 
-function rootOfLeaves(leaves: Buffer[], lo: number, hi: number): Buffer {
-  const n = hi - lo;
-  if (n === 1) return leaves[lo]!;
-  const k = splitPoint(n);
-  return nodeHash(rootOfLeaves(leaves, lo, lo + k), rootOfLeaves(leaves, lo + k, hi));
-}
-
 /** Merkle tree hash over already-hashed leaves. */
 export function rootFromLeafHashes(leaves: Buffer[]): Buffer {
   if (leaves.length === 0) return sha256(Buffer.alloc(0));
-  return rootOfLeaves(leaves, 0, leaves.length);
+  return Buffer.from(rootOfHexLeaves(leaves.map((l) => l.toString('hex')), 0, leaves.length), 'hex');
 }
 
 /**
@@ -59,7 +52,8 @@ function leafHashHex(data: Uint8Array): string {
   return sha256Hex(leafScratch.subarray(0, data.length + 1));
 }
 
-function rootOfHexLeaves(leaves: string[], lo: number, hi: number): string {
+/** The tree hash of leaves[lo..hi) (hex leaf hashes, hi > lo), as hex: the one recursion every root here uses. */
+function rootOfHexLeaves(leaves: readonly string[], lo: number, hi: number): string {
   const n = hi - lo;
   if (n === 1) return leaves[lo]!;
   const k = splitPoint(n);
@@ -74,6 +68,8 @@ function rootOfHexLeaves(leaves: string[], lo: number, hi: number): string {
 /** Audit path of leaf `index` (RFC 6962 §2.1.1), leaf side first. */
 export function auditPath(leaves: Buffer[], index: number): Buffer[] {
   if (index < 0 || index >= leaves.length) throw new RangeError('leaf index out of range');
+  const hex = leaves.map((l) => l.toString('hex'));
+  const subtree = (lo: number, hi: number): Buffer => Buffer.from(rootOfHexLeaves(hex, lo, hi), 'hex');
   const path: Buffer[] = [];
   const walk = (lo: number, hi: number): void => {
     const n = hi - lo;
@@ -81,10 +77,10 @@ export function auditPath(leaves: Buffer[], index: number): Buffer[] {
     const k = splitPoint(n);
     if (index < lo + k) {
       walk(lo, lo + k);
-      path.push(rootOfLeaves(leaves, lo + k, hi));
+      path.push(subtree(lo + k, hi));
     } else {
       walk(lo + k, hi);
-      path.push(rootOfLeaves(leaves, lo, lo + k));
+      path.push(subtree(lo, lo + k));
     }
   };
   walk(0, leaves.length);

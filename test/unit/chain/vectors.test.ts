@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../../../src/chain/jcs.js';
 import { txHash, signTx, decodeTx, verifyTxSig } from '../../../src/chain/tx.js';
 import { publicKeyOf, verify, verifyStrictNoble, checkPublicKey } from '../../../src/chain/ed25519.js';
-import { auditPath, leafHash, merkleRootHex, rootFromLeafHashes, rootFromPath } from '../../../src/chain/merkle.js';
+import { createHash } from 'node:crypto';
+import { auditPath, leafHash, merkleRootHex, nodeHash, rootFromLeafHashes, rootFromPath } from '../../../src/chain/merkle.js';
 import { blockHash, precommitSignBytes, txRootOf, validatorsHash } from '../../../src/chain/block.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import { loadVector } from '../../support/vectors.js';
@@ -22,6 +23,14 @@ describe('signing vectors (SPEC §3)', () => {
     });
   }
 });
+
+/** RFC 6962 §2.1 MTH over leaf hashes, as the RFC states it. */
+function naiveRoot(ls: Buffer[]): Buffer {
+  if (ls.length === 1) return ls[0]!;
+  let k = 1;
+  while (k * 2 < ls.length) k *= 2;
+  return nodeHash(naiveRoot(ls.slice(0, k)), naiveRoot(ls.slice(k)));
+}
 
 describe('merkle vectors (RFC 6962)', () => {
   const v = loadVector('merkle.json');
@@ -43,6 +52,8 @@ describe('merkle vectors (RFC 6962)', () => {
     data.push(Buffer.alloc(9000, 7)); // longer than the leaf scratch buffer's first size
     for (let n = 0; n <= data.length; n++) {
       expect(merkleRootHex(data.slice(0, n))).toBe(rootFromLeafHashes(data.slice(0, n).map(leafHash)).toString('hex'));
+      // And against RFC 6962's definition written out here with nodeHash (both roots share one recursion).
+      expect(merkleRootHex(data.slice(0, n))).toBe(n === 0 ? createHash('sha256').digest('hex') : naiveRoot(data.slice(0, n).map(leafHash)).toString('hex'));
     }
   });
   it('a path checked at the wrong index or size does not give the root', () => {
