@@ -110,11 +110,6 @@ export class ChainStore {
     return this.getJson<StoredBlock>(K.blockKey(height));
   }
 
-  async getBlockByHash(hash: string): Promise<StoredBlock | undefined> {
-    const h = await this.getBlockHeight(hash);
-    return h === undefined ? undefined : this.getBlock(h);
-  }
-
   /** The height of the final block with this hash. */
   getBlockHeight(hash: string): Promise<number | undefined> {
     return this.getJson<number>(K.blockHashKey(hash));
