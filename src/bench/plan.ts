@@ -75,7 +75,6 @@ export interface Plan {
   records: SetupRecord[];
   consents: SetupConsent[];
   load: LoadTx[];
-  mix: Mix;
 }
 
 const RECORD_TYPES = ['Observation', 'DiagnosticReport', 'MedicationRequest', 'Condition', 'LOINC:11506-3', 'LOINC:18842-5'];
@@ -225,7 +224,7 @@ export function buildPlan(o: PlanOptions): Plan {
       load.push(tx(p, kind, payload));
     }
   }
-  return { staff, patients, records, consents, load, mix: mixOf(load) };
+  return { staff, patients, records, consents, load };
 }
 
 /** The mix of some load txs (the whole load, or the measured part after a warm-up). */

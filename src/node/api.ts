@@ -105,7 +105,7 @@ export class NodeApiImpl implements NodeApi {
   }
 
   async sendTx(raw: unknown, opts: { wait: boolean; signal: AbortSignal }): Promise<SendTxResult> {
-    const d = await this.d.admission.admitAsync(raw);
+    const d = await this.d.admission.admitAny(raw);
     this.d.gossipTx(d.tx, d.wire);
     if (!opts.wait) return { hash: d.hash };
     return new Promise<SendTxResult>((resolve, reject) => {
