@@ -78,6 +78,10 @@ const code = await benchDone;
 const tpsLine = benchOut.split('\n').find((l) => l.startsWith('tps')) ?? '(no tps line: did the bench fail?)';
 const nodePids = new Set();
 const script = spawnSync('perf', ['script', '-i', data, '-F', 'comm,pid,tid,ip,sym,dso'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+if (script.status !== 0) {
+  console.error(`perf script failed: ${(script.stderr ?? String(script.error)).trim().slice(0, 500)}`);
+  process.exit(1);
+}
 // V8 writes them to /tmp whatever TMPDIR says.
 for (const f of readdirSync('/tmp')) {
   // The JIT symbol maps the bench's nodes wrote (perf-<pid>.map), not older ones.
