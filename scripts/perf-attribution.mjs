@@ -103,6 +103,8 @@ const KINDS = [
   ['V8 builtins', (s) => s.startsWith('Builtins_')],
   ['V8/Node other', () => true],
 ];
+const GENERIC = new Set(['kernel', 'libc/libstdc++', 'V8 builtins', 'V8/Node other']);
+const CALLER_KINDS = KINDS.filter(([k]) => k === 'GC' || k === 'Map/Set lookups, string hashing');
 const by = { process: new Map(), thread: new Map(), kind: new Map() };
 const add = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
 let total = 0;
@@ -119,11 +121,10 @@ const flush = () => {
     add(by.thread, head.pid === head.tid ? 'node main threads' : 'node helper threads');
     const [sym = '', dso = ''] = frames[0] ?? [];
     let kind = KINDS.find(([, f]) => f(sym, dso))[0];
-    if (['kernel', 'libc/libstdc++', 'V8 builtins', 'V8/Node other'].includes(kind)) {
-      for (const [s] of frames.slice(1, 6)) {
-        if (/Scaveng|Heap::|MarkCompact|ConcurrentMark|Sweep/.test(s)) { kind = 'GC'; break; }
-        if (/OrderedHash|ComputeAndSetRawHash|StringEqual/.test(s)) { kind = 'Map/Set lookups, string hashing'; break; }
-      }
+    // A generic leaf (memcpy, a builtin, a syscall) counts as GC or a Map lookup when one of its callers is.
+    if (GENERIC.has(kind)) {
+      const under = frames.slice(1, 6).map(([s, d]) => CALLER_KINDS.find(([, f]) => f(s, d))).find(Boolean);
+      if (under) kind = under[0];
     }
     add(by.kind, kind);
   }
