@@ -29,8 +29,8 @@ interface SenderQueue {
 export class Mempool {
   private readonly byHash = new Map<string, DecodedTx>();
   private readonly senders = new Map<string, SenderQueue>();
-  /** Ready txs in arrival order (Map keeps insertion order, delete is O(1)). */
-  private readonly ready = new Map<string, DecodedTx>();
+  /** Ready txs in the order they became ready, with when (Map keeps insertion order, delete is O(1)). */
+  private readonly ready = new Map<string, { d: DecodedTx; since: number }>();
   private readonly listeners: Array<() => void> = [];
   /** Arrival time of txs waiting behind a nonce gap (not ready), for expiry. */
   private readonly waitingSince = new Map<string, number>();
@@ -43,6 +43,12 @@ export class Mempool {
 
   get readyCount(): number {
     return this.ready.size;
+  }
+
+  /** When the longest-waiting ready tx became ready (the proposer's batching window counts from it); undefined when none is ready. */
+  get oldestReadySince(): number | undefined {
+    for (const r of this.ready.values()) return r.since;
+    return undefined;
   }
 
   has(hash: string): boolean {
@@ -84,7 +90,7 @@ export class Mempool {
       q = { base: committedNonce, next: committedNonce, txs: new Map() };
       this.senders.set(from, q);
     } else if (q.base < committedNonce) {
-      this.advance(q, committedNonce);
+      this.advance(q, committedNonce, now);
     }
     if (nonce < committedNonce) throw new AppError('nonce_too_low', `nonce ${nonce} is already used; next is ${committedNonce}`, { expected: committedNonce });
     if (q.txs.has(nonce)) throw new AppError('nonce_too_low', `nonce ${nonce} is already pending for this sender; next is ${q.next}`, { expected: q.next });
@@ -95,7 +101,7 @@ export class Mempool {
     if (this.byHash.size >= this.opts.maxTotal) throw new AppError('mempool_full', `mempool holds ${this.byHash.size} txs (limit ${this.opts.maxTotal})`);
     q.txs.set(nonce, d);
     this.byHash.set(d.hash, d);
-    if (nonce === q.next) this.promote(q);
+    if (nonce === q.next) this.promote(q, now);
     else this.waitingSince.set(d.hash, now);
   }
 
@@ -115,10 +121,10 @@ export class Mempool {
   }
 
   /** Moves the run of consecutive nonces starting at q.next into the ready queue. */
-  private promote(q: SenderQueue): void {
+  private promote(q: SenderQueue, now: number): void {
     let made = false;
     for (let d = q.txs.get(q.next); d !== undefined; d = q.txs.get(q.next)) {
-      this.ready.set(d.hash, d);
+      this.ready.set(d.hash, { d, since: now });
       this.waitingSince.delete(d.hash);
       q.next++;
       made = true;
@@ -127,7 +133,7 @@ export class Mempool {
   }
 
   /** Forgets txs below the sender's new committed nonce. */
-  private advance(q: SenderQueue, committedNonce: number): void {
+  private advance(q: SenderQueue, committedNonce: number, now: number): void {
     for (let n = q.base; n < committedNonce; n++) {
       const d = q.txs.get(n);
       if (d) {
@@ -140,26 +146,26 @@ export class Mempool {
     q.base = committedNonce;
     if (q.next < committedNonce) {
       q.next = committedNonce;
-      this.promote(q);
+      this.promote(q, now);
     }
   }
 
   /** Ready txs in order, at most `max`; they stay until `committed` or `drop`. */
   reap(max: number): DecodedTx[] {
     const out: DecodedTx[] = [];
-    for (const d of this.ready.values()) {
+    for (const r of this.ready.values()) {
       if (out.length >= max) break;
-      out.push(d);
+      out.push(r.d);
     }
     return out;
   }
 
   /** After a block: drop its txs and everything below each sender's new nonce. */
-  committed(nonces: Map<string, number>): void {
+  committed(nonces: Map<string, number>, now = Date.now()): void {
     for (const [sender, nonce] of nonces) {
       const q = this.senders.get(sender);
       if (!q) continue;
-      this.advance(q, nonce);
+      this.advance(q, nonce, now);
       if (q.txs.size === 0) this.senders.delete(sender);
     }
   }

@@ -156,13 +156,28 @@ export class ConsensusHost {
         this.log.warn({ err: (err as Error).message }, 'stored lock proposal is unusable');
       }
     }
-    // Busy: start at once when a large batch is ready, else give arrivals the batching
-    // window, so per-block costs (signatures, fsyncs) are spread over more txs.
-    const ready = this.deps.mempool.readyCount;
-    if (ready >= this.deps.chain.genesis.params.maxBlockTxs / 4) actions.push(...this.engine.onTxsAvailable());
-    else if (ready > 0) this.scheduleWake(this.opts.blockWindowMs);
+    const wait = this.batchingWait();
+    if (wait === 0) actions.push(...this.engine.onTxsAvailable());
+    else if (wait !== null) this.scheduleWake(wait);
     else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
     return actions;
+  }
+
+  /**
+   * How long a new height waits for more txs before it starts (null: no tx is ready).
+   * The batching window bounds how long the oldest ready tx waits, so it counts from
+   * when that tx became ready, not from the height's start: under load this height's txs
+   * arrived during the last height, which took longer than the window, and it starts at
+   * once (waiting would only add the window to every height: by Little's law, a client
+   * with K txs in flight gets K / latency); a node that commits faster than the window
+   * (one authority) still gathers a window's worth of txs per block. A full block starts at once.
+   */
+  private batchingWait(): number | null {
+    const { mempool } = this.deps;
+    const since = mempool.oldestReadySince;
+    if (since === undefined) return null;
+    if (mempool.readyCount >= this.deps.chain.genesis.params.maxBlockTxs) return 0;
+    return Math.max(0, since + this.opts.blockWindowMs - this.now());
   }
 
   /**

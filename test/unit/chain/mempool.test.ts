@@ -91,4 +91,28 @@ describe('Mempool', () => {
     expect(m.expireWaiting(200_000, 60_000)).toBe(1);
     expect(m.size).toBe(1);
   });
+
+  it('knows when its longest-waiting ready tx became ready: on arrival, or when its nonce gap filled', () => {
+    const m = new Mempool();
+    expect(m.oldestReadySince).toBeUndefined();
+    m.add(tx(alice, 1), 0, 1_000); // waits for nonce 0: not ready
+    expect(m.oldestReadySince).toBeUndefined();
+    m.add(tx(bob, 0), 0, 2_000);
+    expect(m.oldestReadySince).toBe(2_000);
+    m.add(tx(alice, 0), 0, 3_000); // fills alice's gap: alice 0 and 1 ready at 3,000
+    expect(m.oldestReadySince).toBe(2_000);
+    m.committed(new Map([[bob.account, 1]]), 4_000);
+    expect(m.oldestReadySince).toBe(3_000);
+    m.committed(new Map([[alice.account, 2]]), 5_000);
+    expect(m.oldestReadySince).toBeUndefined();
+  });
+
+  it('a tx readied by a commit (its earlier nonces committed elsewhere) is ready from that commit', () => {
+    const m = new Mempool();
+    m.add(tx(alice, 2), 0, 1_000); // nonces 0 and 1 are not here
+    expect(m.readyCount).toBe(0);
+    m.committed(new Map([[alice.account, 2]]), 7_000);
+    expect(m.reap(10).map((d) => d.tx.nonce)).toEqual([2]);
+    expect(m.oldestReadySince).toBe(7_000);
+  });
 });

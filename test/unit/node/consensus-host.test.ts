@@ -42,11 +42,11 @@ async function chain(authorities: number): Promise<ChainEnv> {
   return env;
 }
 
-function host(env: ChainEnv, opts: { self?: KeyPair | null; options?: Partial<ConsensusHostOptions>; signerPath?: string } = {}) {
+function host(env: ChainEnv, opts: { self?: KeyPair | null; options?: Partial<ConsensusHostOptions>; signerPath?: string; now?: () => number } = {}) {
   const net = new FakeNetwork();
   const onBehind = vi.fn();
   const signer = opts.self ? signerFor(opts.self, opts.signerPath) : null;
-  const h = new ConsensusHost({ ...SLOW, ...opts.options }, { chain: env.chain, mempool: env.mempool, signer, network: net, logger: silentLogger(), onBehind });
+  const h = new ConsensusHost({ ...SLOW, ...opts.options }, { chain: env.chain, mempool: env.mempool, signer, network: net, logger: silentLogger(), onBehind, ...(opts.now ? { now: opts.now } : {}) });
   hosts.push(h);
   return { host: h, net, onBehind, signer };
 }
@@ -430,6 +430,48 @@ describe('ConsensusHost: wake-ups', () => {
     expect(env.mempool.size).toBe(0);
     expect(h.status).toMatchObject({ height: 2, step: 'idle' });
     expect(net.messages('consensus').filter((m) => m.kind === 'vote' && m.vote.height === 2)).toEqual([]);
+  });
+});
+
+describe('ConsensusHost: batching window', () => {
+  const WINDOW = 5_000;
+
+  it('a height whose oldest ready tx has waited the window starts at once (under load: txs that arrived during the last height)', async () => {
+    const env = await chain(1);
+    const self = env.authorities[0]!;
+    env.admission.admit(registerPatient(0)); // ready now, by the mempool's clock
+    // This node's clock is a window ahead: the tx has waited the whole window when the height starts.
+    const { host: h } = host(env, { self, now: () => Date.now() + WINDOW, options: { blockWindowMs: WINDOW, timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
+    h.start();
+    await waitFor(() => env.chain.head.height === 1, 2_000, 'block 1 well before the window ends');
+    expect(env.mempool.size).toBe(0);
+  });
+
+  it('a height whose oldest ready tx arrived less than the window ago waits for the rest of it, so blocks still batch', async () => {
+    const env = await chain(1);
+    const self = env.authorities[0]!;
+    const { host: h } = host(env, { self, options: { blockWindowMs: 400, timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
+    h.start();
+    await h.idle();
+    env.admission.admit(registerPatient(0));
+    await sleep(150);
+    env.admission.admit(registerPatient(1)); // arrives inside the window: same block
+    await h.idle();
+    expect(h.status).toMatchObject({ height: 1, step: 'idle' });
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    expect((await env.store.getBlock(1))!.txs).toHaveLength(2);
+  });
+
+  it('a full block starts at once, whatever the window', async () => {
+    const env = await openChain({ authorities: 1, params: { maxBlockTxs: 2 } });
+    envs.push(env);
+    const self = env.authorities[0]!;
+    env.admission.admit(registerPatient(0));
+    env.admission.admit(registerPatient(1));
+    const { host: h } = host(env, { self, options: { blockWindowMs: WINDOW, timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
+    h.start();
+    await waitFor(() => env.chain.head.height === 1, 2_000, 'block 1 well before the window ends');
+    expect((await env.store.getBlock(1))!.txs).toHaveLength(2);
   });
 });
 
