@@ -1,3 +1,5 @@
+import { meanOverNodes, type HeightPhases } from './height-phases.js';
+import type { HeightPhase } from '../node/height-timing.js';
 import {
   latencies, latencySummary, pickBucketMs, round1, steadyWindow, timeline, windowStats,
   type BlockObservation, type LatencySummary, type TimelinePoint,
@@ -18,6 +20,8 @@ export interface NodeReport {
   txsCommitted: number | null;
   txsCommittedUnverified: number | null;
   finalHash: string | null;
+  /** Mean wall time per height of each consensus phase during the load (bench/height-phases.ts); null when not measured. */
+  heightPhases: HeightPhases | null;
 }
 
 export interface BenchReport {
@@ -45,6 +49,8 @@ export interface BenchReport {
   machine: { cpus: number; verifyPerSecPerCore: number; verifyPerSecPerCoreAfter?: number; model: string; memoryMB: number; node: string; platform: string };
   verifyLimitTps: number;
   shareOfVerifyLimit: number;
+  /** The nodes' mean of `perNode[].heightPhases.ms`: where a height's wall time went; null when not measured. */
+  heightPhasesMs: Record<HeightPhase, number> | null;
   /** Blocks finalised during the load, and their mean tx count. */
   blocks: number;
   avgTxsPerBlock: number;
@@ -128,6 +134,7 @@ export function assembleReport(r: ReportInput): BenchReport {
     tps: ws.tps,
     latencyMs: latencySummary(latencies(r.submittedAt, r.committedAt)),
     blockTimeMs: ws.blockTimeMs,
+    heightPhasesMs: meanOverNodes(r.perNode.map((n) => n.heightPhases)),
     signaturesVerified: signaturesVerified(r.perNode, committed),
     machine: r.machine,
     verifyLimitTps,

@@ -10,6 +10,7 @@ import { buildPlan, mixOf } from './plan.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
 import { assembleReport, warmupReport, type BenchReport, type NodeReport, type WarmupReport } from './report.js';
 import { getText, parsePrometheus, rpcBatch, rpcCall } from './rpc.js';
+import { phaseSample, phasesBetween, type PhaseSample } from './height-phases.js';
 import { runSetup, waitForHeight } from './setup.js';
 import { signAll } from './sign.js';
 import { renderSvg } from './svg.js';
@@ -64,12 +65,12 @@ export function defaultAccounts(txs: number): number {
   return Math.min(256, Math.max(16, Math.ceil(txs / 50)));
 }
 
-async function nodeMetrics(url: string): Promise<{ committed: number | null; unverified: number | null }> {
+async function nodeMetrics(url: string): Promise<{ committed: number | null; unverified: number | null; phases: PhaseSample | null }> {
   try {
     const m = parsePrometheus((await getText(`${url}/metrics`)).text);
-    return { committed: m.get('medledger_txs_committed_total') ?? null, unverified: m.get('medledger_txs_committed_unverified_total') ?? null };
+    return { committed: m.get('medledger_txs_committed_total') ?? null, unverified: m.get('medledger_txs_committed_unverified_total') ?? null, phases: phaseSample(m) };
   } catch {
-    return { committed: null, unverified: null };
+    return { committed: null, unverified: null, phases: null };
   }
 }
 
@@ -127,9 +128,11 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
 
     let cpu0 = c.cpuSeconds();
     let client0 = process.cpuUsage();
+    let metrics0: Promise<Array<Awaited<ReturnType<typeof nodeMetrics>>>> = Promise.resolve([]);
     const result = await driveRange(o.warmup, all, { inflight: o.inflight, rate: o.rate }, startHeight, () => {
       cpu0 = c.cpuSeconds();
       client0 = process.cpuUsage();
+      metrics0 = Promise.all(c.urls.map(nodeMetrics));
     });
     progress.done();
     const clientCpu = process.cpuUsage(client0);
@@ -147,6 +150,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       progress.line(`warning: final block check: ${(e as Error).message}`);
     }
     const metrics = await Promise.all(c.urls.map(nodeMetrics));
+    const before = await metrics0;
     const rss = c.peakRssMB();
     const perNode: NodeReport[] = c.nodes.map((n, i) => ({
       node: i, rpc: n.url,
@@ -154,6 +158,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       loadCpuSeconds: cpu1[i] != null && cpu0[i] != null ? Math.round((cpu1[i]! - cpu0[i]!) * 100) / 100 : null,
       peakRssMB: rss[i] ?? null,
       txsCommitted: metrics[i]!.committed, txsCommittedUnverified: metrics[i]!.unverified, finalHash: finalHashes[i] ?? null,
+      heightPhases: phasesBetween(before[i]?.phases ?? null, metrics[i]!.phases),
     }));
     const measured = plan.load.slice(o.warmup);
     const receiptSample = await sampleReceipts(c.urls[0]!, signed.hashes.slice(o.warmup), result.committedAt, measured.map((t) => t.expect));

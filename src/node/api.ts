@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import type { ChainService } from './chain-service.js';
 import type { TxAdmission } from './admission.js';
 import type { Network } from '../p2p/interface.js';
+import { HEIGHT_PHASES, type HeightTiming } from './height-timing.js';
 
 export interface NodeApiDeps {
   chain: ChainService;
@@ -23,6 +24,8 @@ export interface NodeApiDeps {
   gossipTx: (tx: Tx, wire: Buffer) => void;
   syncing: () => boolean;
   consensusRound: () => number;
+  /** Where heights' wall time went (consensus-host); absent: no such metrics. */
+  heightTiming?: Pick<HeightTiming, 'heights' | 'secondsByPhase'>;
   waitTimeoutMs?: number;
 }
 
@@ -179,6 +182,16 @@ export class NodeApiImpl implements NodeApi {
       ['medledger_consensus_round', 'gauge', 'Consensus round at the current height', this.d.consensusRound()],
       ['medledger_last_block_age_seconds', 'gauge', 'Seconds since the time of the latest final block', this.lastBlockAgeMs() / 1000],
     ] as const;
-    return lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`).join('\n') + '\n';
+    const out = lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`);
+    const t = this.d.heightTiming;
+    if (t) {
+      const secs = t.secondsByPhase();
+      out.push('# HELP medledger_heights_timed_total Heights this node followed from their start to their commit (the phases below)');
+      out.push(`# TYPE medledger_heights_timed_total counter\nmedledger_heights_timed_total ${t.heights}`);
+      out.push('# HELP medledger_height_phase_seconds_total Wall time of those heights by phase: wait (for txs), propose (to own prevote), prevote (to own precommit), precommit (to commit start), commit (block written)');
+      out.push('# TYPE medledger_height_phase_seconds_total counter');
+      for (const p of HEIGHT_PHASES) out.push(`medledger_height_phase_seconds_total{phase="${p}"} ${secs[p]}`);
+    }
+    return out.join('\n') + '\n';
   }
 }

@@ -11,6 +11,7 @@ import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, type ValidateOptions } from './chain-service.js';
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { DoubleSignError, type Signer } from './signer.js';
+import { HeightTiming } from './height-timing.js';
 
 export interface ConsensusHostOptions {
   timeouts: { proposeMs: number; prevoteMs: number; precommitMs: number; deltaMs: number };
@@ -84,6 +85,8 @@ export class ConsensusHost {
   private readonly assembly: ProposalAssembly;
   /** Compact proposals for a later height than the next, with their author. */
   private future: Array<{ p: WireProposal; from: string }> = [];
+  /** Where each height's wall time goes (metrics). */
+  readonly timing = new HeightTiming();
 
   constructor(private readonly opts: ConsensusHostOptions, private readonly deps: ConsensusHostDeps) {
     this.log = deps.logger.child({ module: 'consensus' });
@@ -129,6 +132,7 @@ export class ConsensusHost {
 
   private startNextHeight(): Action[] {
     const height = this.deps.chain.head.height + 1;
+    this.timing.start(height, this.now());
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
     // The empty-block interval counts from this height's start.
     if (this.emptyWakeTimer) clearTimeout(this.emptyWakeTimer);
@@ -157,10 +161,22 @@ export class ConsensusHost {
       }
     }
     const wait = this.batchingWait();
-    if (wait === 0) actions.push(...this.engine.onTxsAvailable());
+    if (wait === 0) actions.push(...this.wake());
     else if (wait !== null) this.scheduleWake(wait);
     else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
     return actions;
+  }
+
+  /** Leaves idle (txs to propose): the engine's first actions of the height. */
+  private wake(): Action[] {
+    const actions = this.engine.onTxsAvailable();
+    this.markAwake();
+    return actions;
+  }
+
+  private markAwake(): void {
+    const st = this.engine.status();
+    if (st.step !== 'idle' && st.step !== 'unstarted') this.timing.mark(st.height, 'awake', this.now());
   }
 
   /**
@@ -199,7 +215,7 @@ export class ConsensusHost {
       else this.txWakeTimer = null;
       // Decided when the input runs, not when the timer fires: a commit queued ahead of it
       // may take the txs, and waking with nothing to propose would make an empty block.
-      this.enqueue(() => (empty || this.deps.mempool.readyCount > 0 ? this.engine.onTxsAvailable() : []));
+      this.enqueue(() => (empty || this.deps.mempool.readyCount > 0 ? this.wake() : []));
     }, delayMs);
     if (empty) this.emptyWakeTimer = t;
     else this.txWakeTimer = t;
@@ -224,6 +240,7 @@ export class ConsensusHost {
           } catch (err) {
             this.log.error({ err }, 'consensus input failed');
           }
+          this.markAwake(); // a proposal can also start an idle height
         })();
         await this.current;
       }
@@ -265,6 +282,7 @@ export class ConsensusHost {
         const sig = await this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v), lockProposal);
         if (!sig) return [];
         const signed = { ...v, sig };
+        this.timing.mark(v.height, v.type === 'prevote' ? 'prevoted' : 'precommitted', this.now());
         this.broadcast({ kind: 'vote', vote: signed });
         return this.engine.onVoteSigned(signed);
       }
@@ -280,10 +298,12 @@ export class ConsensusHost {
         this.proposals.set(a.proposal.blockHash, a.proposal);
         return this.engine.onProposal(a.proposal, this.checkProposal(a.proposal, true));
       case 'commit': {
+        this.timing.mark(a.block.header.height, 'committing', this.now());
         // Defense in depth: the certificate must hold a verified quorum whatever the engine says.
         this.deps.chain.checkCommit(a.blockHash, a.commit);
         const e = this.deps.chain.validateBlock(a.block, { maxClockDriftMs: null, now: this.now(), proposer: null });
         await this.deps.chain.commit(e, a.commit);
+        this.timing.mark(e.block.header.height, 'committed', this.now());
         return this.startNextHeight();
       }
       case 'missingBlock':

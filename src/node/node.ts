@@ -123,7 +123,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       ?? getAuthorities(chain.stateReader).find((a) => a.account === authorityKey?.account)?.org ?? '';
     const api = new NodeApiImpl({
       chain, store, mempool, admission, network, authority: signer?.account ?? null, org, gossipTx: (tx, wire) => txGossip.publish(tx, wire),
-      syncing: () => sync.syncing, consensusRound: () => host.status.round,
+      syncing: () => sync.syncing, consensusRound: () => host.status.round, heightTiming: host.timing,
     });
     const watch = new HealthWatch({ intervalMs: 5_000, stallMs: 15_000, repeatMs: 60_000 }, () => {
       const q = api.quorumView();

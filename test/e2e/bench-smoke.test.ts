@@ -26,11 +26,16 @@ describe('medledger bench (smoke)', () => {
     expect(report.machine.verifyPerSecPerCore).toBeGreaterThan(0);
     expect(report.verifyLimitTps).toBeCloseTo((report.machine.cpus * report.machine.verifyPerSecPerCore) / 2, 0);
     expect(report.perNode).toHaveLength(2);
+    expect(r.stdout).toMatch(/height phases, ms per height \(mean of nodes\): wait \d+, propose \d+, prevote \d+, precommit \d+, commit \d+/);
     for (const n of report.perNode) {
       expect(n.txsCommittedUnverified).toBe(0);
       expect(n.txsCommitted).toBeGreaterThanOrEqual(400);
       expect(n.finalHash).toBe(report.perNode[0].finalHash);
       expect(n.finalHash).toMatch(/^[0-9a-f]{64}$/);
+      // Each node timed the load's heights (from /metrics): where a height's wall time went.
+      expect(n.heightPhases.heights).toBeGreaterThan(0);
+      expect(Object.keys(n.heightPhases.ms)).toEqual(['wait', 'propose', 'prevote', 'precommit', 'commit']);
+      for (const v of Object.values(n.heightPhases.ms)) expect(v).toBeGreaterThanOrEqual(0);
       if (process.platform === 'linux') {
         expect(n.cpuSeconds).toBeGreaterThan(0);
         expect(n.peakRssMB).toBeGreaterThan(0);

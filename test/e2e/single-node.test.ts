@@ -170,5 +170,8 @@ describe('single-node dev chain (real process)', () => {
     const m = await (await fetch(url.replace(/\/?$/, '/metrics'))).text();
     expect(m).toMatch(/medledger_chain_height \d+/);
     expect(m).toContain('medledger_rpc_requests_total');
+    // The blocks committed by the tests above were timed, phase by phase.
+    expect(m).toMatch(/medledger_heights_timed_total [1-9]\d*/);
+    for (const p of ['wait', 'propose', 'prevote', 'precommit', 'commit']) expect(m).toMatch(new RegExp(`medledger_height_phase_seconds_total\\{phase="${p}"\\} \\d`));
   });
 });

@@ -1,3 +1,4 @@
+import { formatPhases } from '../../bench/height-phases.js';
 import { DEFAULT_INFLIGHT, defaultAccounts, runBench, type BenchOptions } from '../../bench/run.js';
 import { minAccounts } from '../../bench/plan.js';
 import { machineDrift } from '../../bench/report.js';
@@ -63,6 +64,7 @@ export async function bench(argv: string[]): Promise<number> {
       `nodes ${r.nodes}, txs ${r.txs}, committed ${r.committed}${r.failed ? `, refused ${r.failed}` : ''} in ${r.durationS} s`,
       `tps ${r.tps} (steady state, ${r.window.method}), latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms`,
       `block time ${r.blockTimeMs} ms, ${r.blocks} blocks, ${r.avgTxsPerBlock} txs per block on average`,
+      ...(r.heightPhasesMs ? [`height phases, ms per height (mean of nodes): ${formatPhases(r.heightPhasesMs)}`] : []),
       `verify limit ${r.verifyLimitTps} tx/s (${r.machine.cpus} CPUs × ${r.machine.verifyPerSecPerCore}/s ÷ ${r.nodes} nodes); share ${(r.shareOfVerifyLimit * 100).toFixed(1)}%`,
       ...machineDrift(r.machine),
       `signaturesVerified ${r.signaturesVerified}, same final hash on every node ${r.sameFinalHash} (height ${r.finalHeight})`,
