@@ -4,7 +4,8 @@
  * observer signs nothing). Totals since start, for /metrics: an operator (or the bench)
  * divides the growth of a phase's seconds by the growth of the height count.
  *
- *   wait       height start -> the height leaves idle (batching window, or no txs at all)
+ *   wait       height start -> the height leaves idle (batching window, no txs at all, or
+ *              for a validator without txs of its own: until the proposal or a vote wakes it)
  *   propose    -> this node's prevote is signed (block built, or received and validated)
  *   prevote    -> its precommit is signed (a quorum of prevotes arrived)
  *   precommit  -> the commit starts (a quorum of precommits arrived)
