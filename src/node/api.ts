@@ -53,12 +53,13 @@ export class NodeApiImpl implements NodeApi {
   async nodeInfo(): Promise<NodeInfo> {
     return {
       chainId: this.d.chain.genesis.chainId, nodeId: this.d.network?.peerId ?? '', org: this.d.org, version: VERSION,
-      height: this.d.chain.head.height, peers: this.d.network?.connectedPeers() ?? [], authority: this.d.authority,
+      height: this.d.chain.durableHead.height, peers: this.d.network?.connectedPeers() ?? [], authority: this.d.authority,
     };
   }
 
+  /** The latest block readable here (written); consensus may be a block ahead while it is written. */
   async chainHead() {
-    const h = this.d.chain.head;
+    const h = this.d.chain.durableHead;
     return { hash: h.hash, header: h.header };
   }
 
@@ -81,7 +82,12 @@ export class NodeApiImpl implements NodeApi {
     const pending = this.d.mempool.get(hash);
     if (pending) return { hash, tx: pending.tx, pending: true, height: null, receipt: null };
     const loc = await this.d.store.getTxLocation(hash);
-    if (!loc) throw new AppError('not_found', `no tx with hash ${hash}`);
+    if (!loc) {
+      // In a final block whose batch is being written: pending here for a few ms more.
+      const unwritten = this.d.chain.unwrittenTx(hash);
+      if (unwritten) return { hash, tx: unwritten, pending: true, height: null, receipt: null };
+      throw new AppError('not_found', `no tx with hash ${hash}`);
+    }
     // With the tx's byte range (locations written since it was recorded) only the tx is parsed, not its block.
     const [tx, receipts] = await Promise.all([
       loc.at ? this.d.store.getTxAt(loc.height, loc.at) : this.d.store.getBlock(loc.height).then((b) => b?.txs[loc.index]),
@@ -151,7 +157,7 @@ export class NodeApiImpl implements NodeApi {
 
   /** Age of the latest final block, by its header time. */
   lastBlockAgeMs(): number {
-    return Math.max(0, Date.now() - this.d.chain.head.header.time);
+    return Math.max(0, Date.now() - this.d.chain.durableHead.header.time);
   }
 
   async health(): Promise<{ healthy: boolean; body: HealthBody }> {
@@ -161,7 +167,7 @@ export class NodeApiImpl implements NodeApi {
     return {
       healthy,
       body: {
-        status: healthy ? 'ok' : syncing ? 'syncing' : 'no_quorum', height: this.d.chain.head.height,
+        status: healthy ? 'ok' : syncing ? 'syncing' : 'no_quorum', height: this.d.chain.durableHead.height,
         peers: this.d.network?.connectedPeers().length ?? 0, lastBlockAgeMs: this.lastBlockAgeMs(), syncing,
       },
     };
@@ -170,7 +176,7 @@ export class NodeApiImpl implements NodeApi {
   metrics(): string {
     const q = this.quorumView();
     const lines = [
-      ['medledger_chain_height', 'gauge', 'Height of the latest final block', this.d.chain.head.height],
+      ['medledger_chain_height', 'gauge', 'Height of the latest final block written here', this.d.chain.durableHead.height],
       ['medledger_blocks_committed_total', 'counter', 'Blocks committed since start', this.blocksCommitted],
       ['medledger_txs_committed_total', 'counter', 'Transactions committed since start', this.d.chain.committedTxs],
       ['medledger_txs_committed_unverified_total', 'counter', 'Committed transactions whose signature this node did not verify itself (must be 0)', this.d.chain.committedUnverified],

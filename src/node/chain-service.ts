@@ -2,13 +2,13 @@ import type { Logger } from '../util/logger.js';
 import { blockHash, txRootOf, validatorsHash } from '../chain/block.js';
 import { verifyTxSig } from '../chain/tx.js';
 import type { TxDecoder } from './admission.js';
-import type { Authority, Block, Commit, DecodedTx, Genesis, Header } from '../chain/types.js';
+import type { Authority, Block, Commit, DecodedTx, Genesis, Header, Tx } from '../chain/types.js';
 import type { BlockResult } from '../chain/state/interface.js';
 import type { StateMachine } from '../chain/state/index.js';
 import { getAuthorities } from '../chain/state/keys.js';
 import { MapState } from '../chain/state/overlay.js';
 import type { Mempool } from '../chain/mempool.js';
-import type { ChainStore, Head } from '../storage/store.js';
+import type { BlockCommit, ChainStore, Head } from '../storage/store.js';
 import { commitProblem } from '../chain/commit.js';
 import { parseCommit, parseHeader } from './commit-verify.js';
 
@@ -53,9 +53,25 @@ export interface ValidateOptions {
  * proposal from the mempool, validate a peer's block (signatures, admission, execution,
  * roots), and commit a final block with one atomic LevelDB batch. Every mutation goes
  * through `commit`, which the node calls from its single consensus loop.
+ *
+ * A commit is pipelined: the block takes effect in memory at once (head, state, mempool),
+ * so the next height can start, while its batch is written behind it, one block at a time
+ * in order. `head` is the latest final block (what consensus and admission build on);
+ * `durableHead` the latest one written, which is what readers of the store (RPC, sync)
+ * must use. A block is final because a quorum precommitted it, not because this node
+ * wrote it: a node killed before its write lands restarts at the block before (atomic
+ * batches) and fetches the rest from its peers; its signer records are synced on their own.
+ * A failed write stops all further commits and is reported to `onFatal` listeners.
  */
 export class ChainService {
   private headInfo!: HeadInfo;
+  private durableInfo!: HeadInfo;
+  /** The write of the last block committed in memory: resolves once it is durable (never rejects). */
+  private writing: Promise<void> = Promise.resolve();
+  private writeFailure: Error | null = null;
+  /** Txs of blocks committed in memory whose batch is not written yet, by hash. */
+  private readonly unwritten = new Map<string, Tx>();
+  private readonly fatalListeners: Array<(err: Error) => void> = [];
   private authorities: Authority[] = [];
   private readonly executed = new Map<string, Executed>();
   private readonly commitListeners: Array<(e: Executed, commit: Commit) => void> = [];
@@ -82,12 +98,34 @@ export class ChainService {
     if (!stored) throw new Error(`data directory is inconsistent: head ${head.height} has no block`);
     if (stored.header.chainId !== deps.genesis.chainId) throw new Error(`data directory holds chain ${stored.header.chainId}, genesis says ${deps.genesis.chainId}`);
     svc.headInfo = { ...head, header: stored.header };
+    svc.durableInfo = svc.headInfo;
     svc.authorities = [...getAuthorities(state)];
     return svc;
   }
 
+  /** The latest final block, in memory (its write may still be under way). */
   get head(): HeadInfo {
     return this.headInfo;
+  }
+
+  /** The latest block whose batch is written: the store holds it and everything below. */
+  get durableHead(): HeadInfo {
+    return this.durableInfo;
+  }
+
+  /** A tx of a final block whose batch is still being written (the store does not have it yet). */
+  unwrittenTx(hash: string): Tx | undefined {
+    return this.unwritten.get(hash);
+  }
+
+  /** Resolves when every block committed so far is written (or a write failed: see onFatal). */
+  flush(): Promise<void> {
+    return this.writing;
+  }
+
+  /** Told once when a block's write fails: the node can no longer commit and should stop. */
+  onFatal(listener: (err: Error) => void): void {
+    this.fatalListeners.push(listener);
   }
 
   get stateReader(): MapState {
@@ -257,30 +295,66 @@ export class ChainService {
     if (why) throw new InvalidBlockError(`commit for block ${this.headInfo.height + 1}: ${why}`);
   }
 
-  /** Makes a validated block final: one atomic batch, then memory, mempool and listeners. */
-  async commit(e: Executed, commit: Commit): Promise<void> {
+  /**
+   * Makes a validated block final. In memory at once, before this returns: head, state,
+   * authorities, mempool. Its one atomic batch is written after the previous block's; the
+   * promise resolves when it is durable (then the commit listeners run) and rejects if
+   * that write failed. Throws at once for a block that does not extend the head, and once
+   * a write has failed.
+   */
+  commit(e: Executed, commit: Commit): Promise<void> {
+    if (this.writeFailure) throw new Error(`storage failed (${this.writeFailure.message}): this node commits no more blocks; restart it`);
     if (e.block.header.height !== this.headInfo.height + 1 || e.block.header.prevHash !== this.headInfo.hash) {
       throw new InvalidBlockError(`commit of block ${e.block.header.height} does not extend head ${this.headInfo.height}`);
     }
-    await this.store.commitBlock({
+    const c: BlockCommit = {
       block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes: e.decoded.map((d) => d.hash), txWires: e.decoded.map((d) => d.wire),
       results: e.result.results, writes: e.result.encodedWrites, nextAuthorities: e.result.nextAuthorities,
+    };
+    const head: HeadInfo = { height: e.block.header.height, hash: e.hash, header: e.block.header };
+    const written = this.writing.then(() => {
+      if (this.writeFailure) throw this.writeFailure;
+      return this.store.commitBlock(c);
     });
+    this.writing = written.then(() => this.written(e, commit, head), (err: unknown) => this.writeFailed(err as Error, head.height));
     this.state.apply(e.result.writes);
-    this.headInfo = { height: e.block.header.height, hash: e.hash, header: e.block.header };
+    this.headInfo = head;
     if (e.result.nextAuthorities) this.authorities = [...e.result.nextAuthorities];
     this.executed.clear();
     const nonces = new Map<string, number>();
-    for (const d of e.decoded) nonces.set(d.tx.from, d.tx.nonce + 1);
+    for (const d of e.decoded) {
+      nonces.set(d.tx.from, d.tx.nonce + 1);
+      this.unwritten.set(d.hash, d.tx);
+    }
     this.mempool.committed(nonces);
     this.committedTxs += e.decoded.length;
     this.committedUnverified += e.decoded.filter((d) => d.verified !== true).length;
-    this.log.debug({ height: e.block.header.height, hash: e.hash, txs: e.decoded.length }, 'block committed');
+    this.log.debug({ height: head.height, hash: e.hash, txs: e.decoded.length }, 'block committed');
+    return written;
+  }
+
+  /** A block's batch is durable: readers of the store may see it, listeners hear of it. */
+  private written(e: Executed, commit: Commit, head: HeadInfo): void {
+    this.durableInfo = head;
+    for (const d of e.decoded) this.unwritten.delete(d.hash);
     for (const l of this.commitListeners) {
       try {
         l(e, commit);
       } catch (err) {
-        this.log.error({ err, height: e.block.header.height }, 'commit listener failed');
+        this.log.error({ err, height: head.height }, 'commit listener failed');
+      }
+    }
+  }
+
+  private writeFailed(err: Error, height: number): void {
+    if (this.writeFailure) return;
+    this.writeFailure = err;
+    this.log.fatal({ err, height }, 'writing a final block failed: this node commits no more blocks and stops');
+    for (const l of this.fatalListeners) {
+      try {
+        l(err);
+      } catch (e) {
+        this.log.error({ err: e }, 'fatal listener failed');
       }
     }
   }

@@ -302,7 +302,9 @@ export class ConsensusHost {
         // Defense in depth: the certificate must hold a verified quorum whatever the engine says.
         this.deps.chain.checkCommit(a.blockHash, a.commit);
         const e = this.deps.chain.validateBlock(a.block, { maxClockDriftMs: null, now: this.now(), proposer: null });
-        await this.deps.chain.commit(e, a.commit);
+        // Final in memory now; its batch is written behind the next height (a failed write is
+        // reported through ChainService.onFatal and stops the node).
+        this.deps.chain.commit(e, a.commit).catch(() => undefined);
         this.timing.mark(e.block.header.height, 'committed', this.now());
         return this.startNextHeight();
       }

@@ -9,7 +9,8 @@
  *   propose    -> this node's prevote is signed (block built, or received and validated)
  *   prevote    -> its precommit is signed (a quorum of prevotes arrived)
  *   precommit  -> the commit starts (a quorum of precommits arrived)
- *   commit     -> the block is written (one synced LevelDB batch) and the next height starts
+ *   commit     -> the block takes effect (its certificate checked; its synced LevelDB batch is
+ *              written behind the next height, see ChainService) and the next height starts
  *
  * A mark not reached at a height (an observer's votes, a block synced from peers) merges
  * its phase into the next one reached; only the first time of each mark counts.

@@ -39,6 +39,8 @@ export interface RunningNode {
   rpcAddress: { host: string; port: number };
   p2pAddrs: string[];
   height(): number;
+  /** Resolves (it never rejects) if the node can no longer work, e.g. a block's write failed: stop it. */
+  failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const decode = createTxDecoder(handlers, { maxTxBytes: genesis.params.maxTxBytes });
     const mempool = new Mempool(config.mempool);
     const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log });
+    closers.push(() => chain.flush()); // closers run in reverse: after consensus stops, before the store closes
+    const failed = new Promise<Error>((resolve) => chain.onFatal(resolve));
 
     const inHome = (f: string): string => (isAbsolute(f) ? f : join(paths.home, f));
     const authorityKeyPath = config.authorityKey === null ? null : inHome(config.authorityKey);
@@ -153,6 +157,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       rpcAddress,
       p2pAddrs: network.listenAddrs(),
       height: () => chain.head.height,
+      failed,
       stop: closeAll,
     };
   } catch (err) {

@@ -36,7 +36,8 @@ export class BlockSync {
     private readonly deps: { chain: ChainService; store: ChainStore; network: Network; apply: ApplySynced; logger: Logger },
   ) {
     this.log = deps.logger.child({ module: 'sync' });
-    deps.network.handle('status', async () => encodeJson({ height: deps.chain.head.height, hash: deps.chain.head.hash }));
+    // What this node can serve: the blocks written (consensus may be a block ahead).
+    deps.network.handle('status', async () => encodeJson({ height: deps.chain.durableHead.height, hash: deps.chain.durableHead.hash }));
     deps.network.handle('blocks', async (req, from) => {
       let parsed: { from: number; count: number };
       try {
@@ -84,7 +85,7 @@ export class BlockSync {
   private async serve(req: { from: number; count: number }): Promise<string[]> {
     const out: string[] = [];
     let bytes = 0;
-    const last = Math.min(this.deps.chain.head.height, req.from + Math.min(req.count, MAX_BLOCKS_PER_REQUEST) - 1);
+    const last = Math.min(this.deps.chain.durableHead.height, req.from + Math.min(req.count, MAX_BLOCKS_PER_REQUEST) - 1);
     for (let h = req.from; h <= last; h++) {
       const [b, c] = await Promise.all([this.deps.store.getBlock(h), this.deps.store.getCommit(h)]);
       if (!b || !c) break;

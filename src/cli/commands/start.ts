@@ -30,6 +30,7 @@ export async function start(argv: string[]): Promise<number> {
   const node = await startNode({ home, overrides: { rpc, p2p, peers }, logger });
   process.stdout.write(`medledger node running: chain ${node.chainId}, height ${node.height()}\n  RPC: http://${node.rpcAddress.host}:${node.rpcAddress.port}\n  P2P: ${node.p2pAddrs.join(', ')}\n`);
 
+  let code = 0;
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: string): void => {
@@ -49,7 +50,12 @@ export async function start(argv: string[]): Promise<number> {
     // on, not once: a second signal (a supervisor signalling the whole process group) must not kill a clean stop.
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    void node.failed.then((err) => {
+      process.stderr.write(`medledger: ${err.message}; stopping\n`);
+      code = 1;
+      stop('failure');
+    });
   });
   logger.flush();
-  return 0;
+  return code;
 }

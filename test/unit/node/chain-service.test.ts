@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,5 +140,69 @@ describe('ChainService block byte bound', () => {
     expect(e.block.txs.length).toBeGreaterThan(50);
     expect(e.block.txs.length).toBeLessThan(200);
     expect(env.mempool.size).toBe(200);
+  });
+});
+
+describe('ChainService pipelined commit', () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeEach(async () => {
+    env = await setup();
+  });
+  const register = (nonce: number) => signTx({ chainId: 'cs-test', type: 'member.register', from: admin.account, nonce, payload: { account: generateKeyPair().account, role: 'patient' } }, admin.secretKey);
+  const build = (nonce: number) => {
+    env.admission.admit(register(nonce));
+    return env.chain.buildBlock(authority.account, Date.now());
+  };
+
+  it('a block takes effect in memory at once; readers of the store see it (durableHead, listeners) once written', async () => {
+    const e = build(0);
+    const heard: number[] = [];
+    env.chain.onCommit((x) => heard.push(x.block.header.height));
+    const written = env.chain.commit(e, certify('cs-test', 1, e.hash));
+    // At once: the next height can be built on it.
+    expect(env.chain.head.height).toBe(1);
+    expect(env.mempool.size).toBe(0);
+    expect(env.chain.stateReader.get(`acct/${e.block.txs[0]!.payload.account as string}`)).toBeDefined();
+    expect(env.chain.unwrittenTx(e.decoded[0]!.hash)).toEqual(e.block.txs[0]);
+    expect(env.chain.durableHead.height).toBe(0);
+    expect(heard).toEqual([]);
+    await written;
+    expect(env.chain.durableHead).toMatchObject({ height: 1, hash: e.hash });
+    expect((await env.store.head())!.height).toBe(1);
+    expect(env.chain.unwrittenTx(e.decoded[0]!.hash)).toBeUndefined();
+    expect(heard).toEqual([1]);
+  });
+
+  it('blocks committed back to back are written in order, each after the one before', async () => {
+    const order: number[] = [];
+    const commitBlock = env.store.commitBlock.bind(env.store);
+    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
+      order.push(c.block.header.height);
+      if (c.block.header.height === 1) await new Promise((r) => setTimeout(r, 50)); // a slow first write
+      await commitBlock(c);
+      order.push(-c.block.header.height);
+    });
+    const e1 = build(0);
+    const w1 = env.chain.commit(e1, certify('cs-test', 1, e1.hash));
+    const e2 = build(1); // built on block 1 in memory, while it is written
+    const w2 = env.chain.commit(e2, certify('cs-test', 2, e2.hash));
+    await Promise.all([w1, w2]);
+    expect(order).toEqual([1, -1, 2, -2]);
+    expect(env.chain.durableHead.height).toBe(2);
+    expect((await env.store.getBlock(2))!.hash).toBe(e2.hash);
+  });
+
+  it('a failed write is fatal: reported once, the store head stays, and no further block is committed', async () => {
+    vi.spyOn(env.store, 'commitBlock').mockRejectedValue(new Error('disk full'));
+    const fatal: string[] = [];
+    env.chain.onFatal((err) => fatal.push(err.message));
+    const e1 = build(0);
+    const w1 = env.chain.commit(e1, certify('cs-test', 1, e1.hash));
+    await expect(w1).rejects.toThrow('disk full');
+    await env.chain.flush(); // resolves: shutdown can go on
+    expect(fatal).toEqual(['disk full']);
+    expect(env.chain.durableHead.height).toBe(0);
+    const e2 = build(1);
+    expect(() => env.chain.commit(e2, certify('cs-test', 2, e2.hash))).toThrow(/storage failed \(disk full\)/);
   });
 });

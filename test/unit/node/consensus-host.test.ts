@@ -405,7 +405,7 @@ describe('ConsensusHost: proposals drive prevotes', () => {
 });
 
 describe('ConsensusHost: wake-ups', () => {
-  it('a batching-window wake that fires while a commit takes its txs does not start the next height (no empty block)', async () => {
+  it('a batching-window wake that fires while the block holding its tx is written does not start the next height (no empty block)', async () => {
     const env = await chain(4);
     const self = env.authorities[0]!;
     const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
@@ -413,18 +413,16 @@ describe('ConsensusHost: wake-ups', () => {
     h.start();
     await h.idle();
     const { block, hash } = await peerBlock(env, proposer);
-    // A slow commit: the window's timer fires while the block holding the tx is written.
+    // A slow write: the block takes effect at once (its tx leaves the mempool), and the
+    // window's timer fires while its batch is still being written.
     const commit = env.chain.commit.bind(env.chain);
-    vi.spyOn(env.chain, 'commit').mockImplementation(async (...args) => {
-      await sleep(300);
-      return commit(...args);
-    });
+    vi.spyOn(env.chain, 'commit').mockImplementation((...args) => commit(...args).then(() => sleep(300)));
     env.admission.admit(block.txs[0]); // arms the 100 ms batching window
     expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
     for (const k of env.authorities.filter((x) => x.account !== self.account)) {
       for (const type of ['prevote', 'precommit'] as const) h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type, blockHash: hash }) }), 'peer-v');
     }
-    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    await waitFor(() => env.chain.durableHead.height === 1, 5_000, 'block 1');
     await sleep(150);
     await h.idle();
     expect(env.mempool.size).toBe(0);
@@ -443,7 +441,7 @@ describe('ConsensusHost: batching window', () => {
     // This node's clock is a window ahead: the tx has waited the whole window when the height starts.
     const { host: h } = host(env, { self, now: () => Date.now() + WINDOW, options: { blockWindowMs: WINDOW, timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
     h.start();
-    await waitFor(() => env.chain.head.height === 1, 2_000, 'block 1 well before the window ends');
+    await waitFor(() => env.chain.durableHead.height === 1, 2_000, 'block 1 well before the window ends');
     expect(env.mempool.size).toBe(0);
   });
 
@@ -458,7 +456,7 @@ describe('ConsensusHost: batching window', () => {
     env.admission.admit(registerPatient(1)); // arrives inside the window: same block
     await h.idle();
     expect(h.status).toMatchObject({ height: 1, step: 'idle' });
-    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    await waitFor(() => env.chain.durableHead.height === 1, 5_000, 'block 1');
     expect((await env.store.getBlock(1))!.txs).toHaveLength(2);
   });
 
@@ -470,7 +468,7 @@ describe('ConsensusHost: batching window', () => {
     env.admission.admit(registerPatient(1));
     const { host: h } = host(env, { self, options: { blockWindowMs: WINDOW, timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
     h.start();
-    await waitFor(() => env.chain.head.height === 1, 2_000, 'block 1 well before the window ends');
+    await waitFor(() => env.chain.durableHead.height === 1, 2_000, 'block 1 well before the window ends');
     expect((await env.store.getBlock(1))!.txs).toHaveLength(2);
   });
 });
@@ -486,7 +484,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     expect(h.status.step).toBe('idle'); // no empty blocks
     const t = registerPatient(0);
     env.admission.admit(t);
-    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    await waitFor(() => env.chain.durableHead.height === 1, 5_000, 'block 1');
     const stored = await env.store.getBlock(1);
     expect(stored!.txs.map((x) => txHash(x))).toEqual([txHash(t)]);
     const commit = await env.store.getCommit(1);
@@ -506,7 +504,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     await h.idle();
     expect(h.status).toMatchObject({ height: 2, step: 'idle' });
     env.admission.admit(registerPatient(1));
-    await waitFor(() => env.chain.head.height === 2, 5_000, 'block 2');
+    await waitFor(() => env.chain.durableHead.height === 2, 5_000, 'block 2');
   });
 
   it('a restarted authority does not re-sign a height it signed (double-sign guard) and still recovers', async () => {
@@ -524,7 +522,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     hosts.push(h);
     h.start();
     env.admission.admit(registerPatient(0));
-    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1');
+    await waitFor(() => env.chain.durableHead.height === 1, 5_000, 'block 1');
     const votes = net.messages('consensus').filter((m) => m.kind === 'vote').map((m) => m.vote as Vote);
     // Resumed in round 1: nothing was signed again at round 0.
     expect(votes.every((v) => v.round >= 1)).toBe(true);

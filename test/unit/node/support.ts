@@ -118,6 +118,7 @@ export async function openChain(opts: ChainOptions = {}): Promise<ChainEnv> {
     close: async () => {
       if (closed) return;
       closed = true;
+      await chain.flush(); // a block still being written lands before the store closes
       await store.close();
     },
   };
