@@ -60,8 +60,10 @@ export interface ValidateOptions {
  * `durableHead` the latest one written, which is what readers of the store (RPC, sync)
  * must use. A block is final because a quorum precommitted it, not because this node
  * wrote it: a node killed before its write lands restarts at the block before (atomic
- * batches) and fetches the rest from its peers; its signer records are synced on their own.
- * A failed write stops all further commits and is reported to `onFatal` listeners.
+ * batches). The consensus host signs nothing at the next height before the write lands
+ * (`flush`), so such a node has signed nothing above the block it restarts at and can sign
+ * that block again (or fetch it from peers). A failed write stops all further commits and
+ * is reported to `onFatal` listeners.
  */
 export class ChainService {
   private headInfo!: HeadInfo;

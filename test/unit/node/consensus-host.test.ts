@@ -474,6 +474,30 @@ describe('ConsensusHost: batching window', () => {
 });
 
 describe('ConsensusHost: single authority (n = 1)', () => {
+  it('signs nothing at the next height until the block below it is written (a crash mid-write cannot strand the lone authority)', async () => {
+    const env = await chain(1);
+    const self = env.authorities[0]!;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const commitBlock = env.store.commitBlock.bind(env.store);
+    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
+      if (c.block.header.height === 1) await gate; // block 1's write hangs
+      return commitBlock(c);
+    });
+    const { host: h, net } = host(env, { self, options: { timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
+    h.start();
+    env.admission.admit(registerPatient(0));
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1 in memory');
+    env.admission.admit(registerPatient(1));
+    await sleep(200);
+    expect(env.chain.durableHead.height).toBe(0);
+    const signedAt = (height: number) => net.messages('consensus').filter((m) => (m.kind === 'vote' ? m.vote.height : m.proposal.height) === height);
+    expect(signedAt(2)).toEqual([]); // block 2 may be built, but not proposed or voted on
+    open();
+    await waitFor(() => env.chain.durableHead.height === 2, 5_000, 'block 2 written');
+    expect(signedAt(2).length).toBeGreaterThan(0);
+  });
+
   it('commits a block holding an admitted tx, with a valid certificate, and goes on to the next height', async () => {
     const env = await chain(1);
     const self = env.authorities[0]!;
