@@ -12,6 +12,7 @@ import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, ty
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { DoubleSignError, type Signer } from './signer.js';
 import { HeightTiming } from './height-timing.js';
+import { WakeTimers } from './wake-timers.js';
 
 export interface ConsensusHostOptions {
   timeouts: { proposeMs: number; prevoteMs: number; precommitMs: number; deltaMs: number };
@@ -70,9 +71,8 @@ export class ConsensusHost {
   private current: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Batching window after the first ready tx, and the empty-block interval: independent timers. */
-  private txWakeTimer: NodeJS.Timeout | null = null;
-  private emptyWakeTimer: NodeJS.Timeout | null = null;
+  /** When an idle height starts: the batching window and the empty-block interval. */
+  private readonly wakes: WakeTimers;
   /** Our signed proposal and votes at the current height, for re-broadcast. */
   private own: WireMessage[] = [];
   /** Proposals seen at the current height by block hash: the one we precommit is persisted as our lock. */
@@ -92,7 +92,16 @@ export class ConsensusHost {
     this.log = deps.logger.child({ module: 'consensus' });
     this.now = deps.now ?? Date.now;
     this.engine = new ConsensusEngine({ chainId: deps.chain.genesis.chainId, self: deps.signer?.account ?? null, timeouts: opts.timeouts }, this.log);
-    deps.mempool.onReady(() => this.scheduleWake(this.opts.blockWindowMs));
+    this.wakes = new WakeTimers(
+      { blockWindowMs: opts.blockWindowMs, emptyBlockIntervalMs: opts.emptyBlockIntervalMs, maxBlockTxs: deps.chain.genesis.params.maxBlockTxs },
+      {
+        mempool: deps.mempool, now: this.now,
+        // Decided when the input runs, not when the timer fires: a commit queued ahead of it
+        // may take the txs, and waking with nothing to propose would make an empty block.
+        fire: (empty) => this.enqueue(() => (empty || this.deps.mempool.readyCount > 0 ? this.wake() : [])),
+      },
+    );
+    deps.mempool.onReady(() => this.wakes.onReady());
     this.assembly = new ProposalAssembly({ chain: deps.chain, mempool: deps.mempool, pending: deps.pendingTx ?? (() => undefined), network: deps.network, logger: deps.logger });
   }
 
@@ -120,8 +129,7 @@ export class ConsensusHost {
     if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.txWakeTimer) clearTimeout(this.txWakeTimer);
-    if (this.emptyWakeTimer) clearTimeout(this.emptyWakeTimer);
+    this.wakes.stop();
     await this.current;
   }
 
@@ -134,9 +142,6 @@ export class ConsensusHost {
     const height = this.deps.chain.head.height + 1;
     this.timing.start(height, this.now());
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
-    // The empty-block interval counts from this height's start.
-    if (this.emptyWakeTimer) clearTimeout(this.emptyWakeTimer);
-    this.emptyWakeTimer = null;
     this.own = [];
     this.proposals = new Map();
     this.proposalsPerRound = new Map();
@@ -160,10 +165,7 @@ export class ConsensusHost {
         this.log.warn({ err: (err as Error).message }, 'stored lock proposal is unusable');
       }
     }
-    const wait = this.batchingWait();
-    if (wait === 0) actions.push(...this.wake());
-    else if (wait !== null) this.scheduleWake(wait);
-    else if (this.opts.emptyBlockIntervalMs > 0) this.scheduleWake(this.opts.emptyBlockIntervalMs, true);
+    if (this.wakes.atHeightStart()) actions.push(...this.wake());
     return actions;
   }
 
@@ -180,23 +182,6 @@ export class ConsensusHost {
   }
 
   /**
-   * How long a new height waits for more txs before it starts (null: no tx is ready).
-   * The batching window bounds how long the oldest ready tx waits, so it counts from
-   * when that tx became ready, not from the height's start: under load this height's txs
-   * arrived during the last height, which took longer than the window, and it starts at
-   * once (waiting would only add the window to every height: by Little's law, a client
-   * with K txs in flight gets K / latency); a node that commits faster than the window
-   * (one authority) still gathers a window's worth of txs per block. A full block starts at once.
-   */
-  private batchingWait(): number | null {
-    const { mempool } = this.deps;
-    const since = mempool.oldestReadySince;
-    if (since === undefined) return null;
-    if (mempool.readyCount >= this.deps.chain.genesis.params.maxBlockTxs) return 0;
-    return Math.max(0, since + this.opts.blockWindowMs - this.now());
-  }
-
-  /**
    * After a restart at a height we already signed in: resume in the NEXT round (nothing
    * is signed there yet, so the engine can act without tripping the double-sign guard)
    * and keep the precommit lock recorded at this height.
@@ -206,19 +191,6 @@ export class ConsensusHost {
     if (!last || last.height !== height) return undefined;
     const lock = this.deps.signer!.lockAt(height);
     return { round: last.round + 1, lockedRound: lock ? lock.round : -1, lockedBlockHash: lock ? lock.blockHash : null };
-  }
-
-  private scheduleWake(delayMs: number, empty = false): void {
-    if (this.stopped || (empty ? this.emptyWakeTimer : this.txWakeTimer)) return;
-    const t = setTimeout(() => {
-      if (empty) this.emptyWakeTimer = null;
-      else this.txWakeTimer = null;
-      // Decided when the input runs, not when the timer fires: a commit queued ahead of it
-      // may take the txs, and waking with nothing to propose would make an empty block.
-      this.enqueue(() => (empty || this.deps.mempool.readyCount > 0 ? this.wake() : []));
-    }, delayMs);
-    if (empty) this.emptyWakeTimer = t;
-    else this.txWakeTimer = t;
   }
 
   /** Queues an input for the single writer; false once stopped. */

@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WakeTimers } from '../../../src/node/wake-timers.js';
+
+describe('WakeTimers', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function setup(opts: Partial<{ blockWindowMs: number; emptyBlockIntervalMs: number; maxBlockTxs: number }> = {}) {
+    const mempool: { oldestReadySince: number | undefined; readyCount: number } = { oldestReadySince: undefined, readyCount: 0 };
+    const fired: boolean[] = [];
+    const w = new WakeTimers({ blockWindowMs: 50, emptyBlockIntervalMs: 0, maxBlockTxs: 100, ...opts }, { mempool, now: () => Date.now(), fire: (empty) => fired.push(empty) });
+    return { w, mempool, fired };
+  }
+
+  it('starts a height at once when its oldest ready tx waited the window, else after the rest of it', () => {
+    const { w, mempool, fired } = setup();
+    mempool.oldestReadySince = Date.now() - 80;
+    mempool.readyCount = 3;
+    expect(w.atHeightStart()).toBe(true);
+    expect(fired).toEqual([]);
+    mempool.oldestReadySince = Date.now() - 20;
+    expect(w.atHeightStart()).toBe(false);
+    vi.advanceTimersByTime(29);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([false]);
+  });
+
+  it('a full block starts at once, however young its txs', () => {
+    const { w, mempool } = setup({ maxBlockTxs: 3 });
+    mempool.oldestReadySince = Date.now();
+    mempool.readyCount = 3;
+    expect(w.atHeightStart()).toBe(true);
+  });
+
+  it('the first ready tx arms the window once; later ones do not push it back', () => {
+    const { w, fired } = setup();
+    w.onReady();
+    vi.advanceTimersByTime(30);
+    w.onReady();
+    vi.advanceTimersByTime(20);
+    expect(fired).toEqual([false]);
+    vi.advanceTimersByTime(100);
+    expect(fired).toEqual([false]);
+  });
+
+  it('with no tx: the empty-block interval, counted from each height start; never when it is 0', () => {
+    const none = setup();
+    expect(none.w.atHeightStart()).toBe(false);
+    vi.advanceTimersByTime(10_000);
+    expect(none.fired).toEqual([]);
+    const { w, fired } = setup({ emptyBlockIntervalMs: 1_000 });
+    expect(w.atHeightStart()).toBe(false);
+    vi.advanceTimersByTime(600);
+    expect(w.atHeightStart()).toBe(false); // a new height: the interval starts again
+    vi.advanceTimersByTime(600);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(400);
+    expect(fired).toEqual([true]);
+  });
+
+  it('stop clears both timers and arms no more', () => {
+    const { w, fired } = setup({ emptyBlockIntervalMs: 100 });
+    w.onReady();
+    w.atHeightStart();
+    w.stop();
+    w.onReady();
+    vi.advanceTimersByTime(1_000);
+    expect(fired).toEqual([]);
+  });
+});
