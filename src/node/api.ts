@@ -194,7 +194,7 @@ export class NodeApiImpl implements NodeApi {
       const secs = t.secondsByPhase();
       out.push('# HELP medledger_heights_timed_total Heights this node followed from their start to their commit (the phases below)');
       out.push(`# TYPE medledger_heights_timed_total counter\nmedledger_heights_timed_total ${t.heights}`);
-      out.push('# HELP medledger_height_phase_seconds_total Wall time of those heights by phase: wait (for txs), propose (to own prevote), prevote (to own precommit), precommit (to commit start), commit (block written)');
+      out.push('# HELP medledger_height_phase_seconds_total Wall time of those heights by phase: wait (for txs), propose (to own prevote), prevote (to own precommit), precommit (to commit start), commit (block applied; its batch is written behind the next height)');
       out.push('# TYPE medledger_height_phase_seconds_total counter');
       for (const p of HEIGHT_PHASES) out.push(`medledger_height_phase_seconds_total{phase="${p}"} ${secs[p]}`);
     }
