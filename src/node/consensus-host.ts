@@ -13,20 +13,17 @@ import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { DoubleSignError, type Signer } from './signer.js';
 import { HeightTiming } from './height-timing.js';
 import { WakeTimers } from './wake-timers.js';
+import { Rebroadcaster } from './rebroadcast.js';
 
 export interface ConsensusHostOptions {
   timeouts: { proposeMs: number; prevoteMs: number; precommitMs: number; deltaMs: number };
-  /** Wait this long after the first ready tx before leaving idle, to batch arrivals. */
+  /** The batching window: how long the oldest ready tx waits for more before a height starts (wake-timers.ts). */
   blockWindowMs: number;
   /** Cut an empty block after this much idle time; 0 = never. */
   emptyBlockIntervalMs: number;
   /** SPEC §4: refuse proposals whose time is further than this from our clock. */
   maxClockDriftMs: number;
-  /**
-   * While a height is not progressing, re-publish our own proposal and votes for it this
-   * often, so that peers that (re)connected after we first sent them can catch up
-   * (gossipsub does not replay). CometBFT's consensus reactor does the same per peer.
-   */
+  /** While a height is not progressing, re-publish our own messages this often (rebroadcast.ts). */
   rebroadcastMs: number;
 }
 
@@ -73,15 +70,12 @@ export class ConsensusHost {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** When an idle height starts: the batching window and the empty-block interval. */
   private readonly wakes: WakeTimers;
-  /** Our signed proposal and votes at the current height, for re-broadcast. */
-  private own: WireMessage[] = [];
+  /** Our signed proposal and votes at the current height, re-sent while it does not progress. */
+  private readonly resender: Rebroadcaster<WireMessage>;
   /** Proposals seen at the current height by block hash: the one we precommit is persisted as our lock. */
   private proposals = new Map<string, Proposal>();
   /** Distinct proposed blocks per round at the current height, capped before any block work. */
   private proposalsPerRound = new Map<number, Set<string>>();
-  private lastProgressAt = Date.now();
-  private resends = 0;
-  private rebroadcastTimer: NodeJS.Timeout | null = null;
   private readonly assembly: ProposalAssembly;
   /** Compact proposals for a later height than the next, with their author. */
   private future: Array<{ p: WireProposal; from: string }> = [];
@@ -102,6 +96,12 @@ export class ConsensusHost {
       },
     );
     deps.mempool.onReady(() => this.wakes.onReady());
+    this.resender = new Rebroadcaster<WireMessage>(opts.rebroadcastMs, {
+      publish: (m) => this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m))),
+      active: () => !['idle', 'committed', 'unstarted'].includes(this.engine.status().step),
+      now: Date.now,
+      onResend: (messages) => this.log.debug({ height: this.deps.chain.head.height + 1, messages }, 'height not progressing; re-broadcast own consensus messages'),
+    });
     this.assembly = new ProposalAssembly({ chain: deps.chain, mempool: deps.mempool, pending: deps.pendingTx ?? (() => undefined), network: deps.network, logger: deps.logger });
   }
 
@@ -111,22 +111,13 @@ export class ConsensusHost {
 
   start(): void {
     this.enqueue(() => this.startNextHeight());
-    this.rebroadcastTimer = setInterval(() => this.rebroadcast(), this.opts.rebroadcastMs);
-  }
-
-  private rebroadcast(): void {
-    const step = this.engine.status().step;
-    if (step === 'idle' || step === 'committed' || step === 'unstarted') return;
-    if (Date.now() - this.lastProgressAt < this.opts.rebroadcastMs) return;
-    this.resends++;
-    for (const m of this.own) this.deps.network?.publish('consensus', Buffer.from(JSON.stringify({ ...m, resend: this.resends })));
-    if (this.own.length > 0) this.log.debug({ height: this.deps.chain.head.height + 1, messages: this.own.length }, 'height not progressing; re-broadcast own consensus messages');
+    this.resender.start();
   }
 
   /** Stops taking inputs and waits for the one in progress (a commit) to finish, so storage can close. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
+    this.resender.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.wakes.stop();
@@ -142,10 +133,9 @@ export class ConsensusHost {
     const height = this.deps.chain.head.height + 1;
     this.timing.start(height, this.now());
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
-    this.own = [];
+    this.resender.newHeight();
     this.proposals = new Map();
     this.proposalsPerRound = new Map();
-    this.lastProgressAt = Date.now();
     const future = this.future;
     this.future = [];
     for (const f of future) {
@@ -244,7 +234,7 @@ export class ConsensusHost {
           const signed = { ...p, sig };
           this.proposals.set(p.blockHash, signed);
           this.deps.beforePropose?.();
-          this.broadcast({ kind: 'proposal', proposal: compactProposal(signed, this.assembly.txHashesOf(signed)) });
+          this.resender.send({ kind: 'proposal', proposal: compactProposal(signed, this.assembly.txHashesOf(signed)) });
         }
         return [];
       }
@@ -255,7 +245,7 @@ export class ConsensusHost {
         if (!sig) return [];
         const signed = { ...v, sig };
         this.timing.mark(v.height, v.type === 'prevote' ? 'prevoted' : 'precommitted', this.now());
-        this.broadcast({ kind: 'vote', vote: signed });
+        this.resender.send({ kind: 'vote', vote: signed });
         return this.engine.onVoteSigned(signed);
       }
       case 'scheduleTimeout': {
@@ -311,12 +301,6 @@ export class ConsensusHost {
       }
       throw err;
     }
-  }
-
-  private broadcast(m: WireMessage): void {
-    this.lastProgressAt = Date.now();
-    this.own.push(m);
-    this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m)));
   }
 
   /**

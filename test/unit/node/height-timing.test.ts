@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { HeightTiming } from '../../../src/node/height-timing.js';
+import { HeightTiming, type HeightMark } from '../../../src/node/height-timing.js';
+
+/** Passes the marks of one height, in order, at the given times. */
+function marks(t: HeightTiming, height: number, at: Array<[HeightMark, number]>): void {
+  for (const [m, when] of at) t.mark(height, m, when);
+}
 
 describe('HeightTiming', () => {
   it('splits a height from its start to its commit into the five phases, in seconds', () => {
     const t = new HeightTiming();
     t.start(5, 1_000);
-    t.mark(5, 'awake', 1_050);
-    t.mark(5, 'prevoted', 1_200);
-    t.mark(5, 'precommitted', 1_260);
-    t.mark(5, 'committing', 1_290);
-    t.mark(5, 'committed', 1_390);
+    marks(t, 5, [['awake', 1_050], ['prevoted', 1_200], ['precommitted', 1_260], ['committing', 1_290], ['committed', 1_390]]);
     expect(t.heights).toBe(1);
     expect(t.secondsByPhase()).toEqual({ wait: 0.05, propose: 0.15, prevote: 0.06, precommit: 0.03, commit: 0.1 });
   });
@@ -25,11 +26,7 @@ describe('HeightTiming', () => {
     t.mark(1, 'committing', 610);
     t.mark(1, 'committed', 620);
     t.start(2, 620);
-    t.mark(2, 'awake', 620);
-    t.mark(2, 'prevoted', 700);
-    t.mark(2, 'precommitted', 720);
-    t.mark(2, 'committing', 730);
-    t.mark(2, 'committed', 800);
+    marks(t, 2, [['awake', 620], ['prevoted', 700], ['precommitted', 720], ['committing', 730], ['committed', 800]]);
     expect(t.heights).toBe(2);
     const s = t.secondsByPhase();
     expect(s.wait).toBeCloseTo(0.01);
