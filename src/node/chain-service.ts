@@ -8,7 +8,8 @@ import type { StateMachine } from '../chain/state/index.js';
 import { getAuthorities } from '../chain/state/keys.js';
 import { MapState } from '../chain/state/overlay.js';
 import type { Mempool } from '../chain/mempool.js';
-import type { BlockCommit, ChainStore, Head } from '../storage/store.js';
+import { storedBlockBytes, type BlockCommit, type ChainStore, type Head } from '../storage/store.js';
+import type { BlockLog, LoggedBlock } from '../storage/block-log.js';
 import { commitProblem } from '../chain/commit.js';
 import { parseCommit, parseHeader } from './commit-verify.js';
 
@@ -60,16 +61,24 @@ export interface ValidateOptions {
  * `durableHead` the latest one written, which is what readers of the store (RPC, sync)
  * must use. A block is final because a quorum precommitted it, not because this node
  * wrote it: a node killed before its write lands restarts at the block before (atomic
- * batches). The consensus host signs nothing at the next height before the write lands
- * (`flush`), so such a node has signed nothing above the block it restarts at and can sign
- * that block again (or fetch it from peers). A failed write stops all further commits and
- * is reported to `onFatal` listeners.
+ * batches). With a block log, each final block and its certificate are also appended to
+ * it (a small synced file, long before the batch lands) and replayed at open, so a
+ * restart comes back to `recoverableHead`. The consensus host signs nothing at a height
+ * before the block below it is recoverable (`whenRecoverable`), so a restarted node has
+ * signed nothing above the block it comes back to and can sign the next one. A failed
+ * write stops all further commits and is reported to `onFatal` listeners.
  */
 export class ChainService {
   private headInfo!: HeadInfo;
   private durableInfo!: HeadInfo;
   /** The write of the last block committed in memory: resolves once it is durable (never rejects). */
   private writing: Promise<void> = Promise.resolve();
+  /** The block-log append of the last block committed in memory (never rejects). */
+  private logging: Promise<void> = Promise.resolve();
+  /** The latest block a restart comes back to: in the store or in the block log. */
+  private recoverableInfo!: HeadInfo;
+  /** False while replaying the block log (its blocks are in it already) or when not logging. */
+  private logBlocks = false;
   private writeFailure: Error | null = null;
   /** Txs of blocks committed in memory whose batch is not written yet, by hash. */
   private readonly unwritten = new Map<string, Tx>();
@@ -89,11 +98,18 @@ export class ChainService {
     private readonly decode: TxDecoder,
     private readonly mempool: Mempool,
     private readonly log: Logger,
+    private readonly blockLog: BlockLog | null,
   ) {}
 
-  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; decode: TxDecoder; mempool: Mempool; logger: Logger }): Promise<ChainService> {
+  /**
+   * Opens the chain at the store's head, then replays the block log's blocks above it.
+   * `logBlocks` (default true with a block log): append each final block to it; a node
+   * that signs nothing may skip the appends (it recovers lost blocks from its peers).
+   */
+  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; decode: TxDecoder; mempool: Mempool; logger: Logger; blockLog?: BlockLog | null; logBlocks?: boolean }): Promise<ChainService> {
     const state = new MapState(await deps.store.loadState());
-    const svc = new ChainService(deps.genesis, deps.store, state, deps.machine, deps.decode, deps.mempool, deps.logger.child({ module: 'chain' }));
+    const blockLog = deps.blockLog ?? null;
+    const svc = new ChainService(deps.genesis, deps.store, state, deps.machine, deps.decode, deps.mempool, deps.logger.child({ module: 'chain' }), blockLog);
     const head = await deps.store.head();
     if (!head) throw new Error('no chain in the data directory');
     const stored = await deps.store.getBlock(head.height);
@@ -101,8 +117,55 @@ export class ChainService {
     if (stored.header.chainId !== deps.genesis.chainId) throw new Error(`data directory holds chain ${stored.header.chainId}, genesis says ${deps.genesis.chainId}`);
     svc.headInfo = { ...head, header: stored.header };
     svc.durableInfo = svc.headInfo;
+    svc.recoverableInfo = svc.headInfo;
     svc.authorities = [...getAuthorities(state)];
+    if (blockLog) {
+      await svc.replay(blockLog);
+      svc.logBlocks = deps.logBlocks ?? true;
+    }
     return svc;
+  }
+
+  /**
+   * Commits the block log's blocks above the store's head, checked as a block from a peer
+   * (signatures, execution, roots, certificate). A record that fails its checksum was never
+   * acknowledged (nothing was signed on it) and is dropped; an intact record that fails the
+   * checks stops the node: the data directory is not what this node wrote.
+   */
+  private async replay(blockLog: BlockLog): Promise<void> {
+    const { records, torn } = await blockLog.read(this.headInfo.height);
+    for (const h of torn) {
+      this.log.warn({ height: h }, 'block log: dropping a torn record (its write never completed)');
+      await blockLog.drop(h);
+    }
+    for (const r of records) {
+      if (r.height !== this.headInfo.height + 1) {
+        this.log.warn({ height: r.height, head: this.headInfo.height }, 'block log: a record does not follow the head; dropping it');
+        await blockLog.drop(r.height);
+        continue;
+      }
+      const { e, commit } = this.checkLogged(r);
+      await this.commit(e, commit);
+      await blockLog.drop(r.height);
+      this.log.info({ height: r.height, hash: e.hash, txs: e.decoded.length }, 'block log: replayed a final block whose batch was not written');
+    }
+  }
+
+  private checkLogged(r: LoggedBlock): { e: Executed; commit: Commit } {
+    const problem = (why: string): never => {
+      throw new Error(`block log record ${r.height}.blk: ${why}. Move it out of the block-log directory to start without it (the node then fetches the block from its peers).`);
+    };
+    const b = r.block as { hash?: unknown; header?: unknown; txs?: unknown } | null;
+    if (typeof b !== 'object' || b === null || typeof b.hash !== 'string') return problem('not a stored block');
+    let e: Executed;
+    try {
+      e = this.validateBlock({ header: b.header, txs: b.txs } as Block, { maxClockDriftMs: null, now: Date.now(), proposer: null });
+      this.checkCommit(e.hash, r.commit as Commit);
+    } catch (err) {
+      return problem((err as Error).message);
+    }
+    if (e.hash !== b.hash) problem(`the header hashes to ${e.hash}, not ${b.hash}`);
+    return { e, commit: r.commit as Commit };
   }
 
   /** The latest final block, in memory (its write may still be under way). */
@@ -120,9 +183,19 @@ export class ChainService {
     return this.unwritten.get(hash);
   }
 
-  /** Resolves when every block committed so far is written (or a write failed: see onFatal). */
-  flush(): Promise<void> {
-    return this.writing;
+  /** The latest block a restart comes back to: written to the store, or to the block log. */
+  get recoverableHead(): HeadInfo {
+    return this.recoverableInfo;
+  }
+
+  /** Resolves when every block committed so far is recoverable (or a write failed: see onFatal). */
+  whenRecoverable(): Promise<void> {
+    return this.blockLog && this.logBlocks ? Promise.race([this.writing, this.logging]) : this.writing;
+  }
+
+  /** Resolves when every block committed so far is written, in the store and the block log (or a write failed: see onFatal). */
+  async flush(): Promise<void> {
+    await Promise.all([this.writing, this.logging]);
   }
 
   /** Told once when a block's write fails: the node can no longer commit and should stop. */
@@ -309,8 +382,10 @@ export class ChainService {
     if (e.block.header.height !== this.headInfo.height + 1 || e.block.header.prevHash !== this.headInfo.hash) {
       throw new InvalidBlockError(`commit of block ${e.block.header.height} does not extend head ${this.headInfo.height}`);
     }
+    const txHashes = e.decoded.map((d) => d.hash);
+    const txWires = e.decoded.map((d) => d.wire);
     const c: BlockCommit = {
-      block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes: e.decoded.map((d) => d.hash), txWires: e.decoded.map((d) => d.wire),
+      block: e.block, hash: e.hash, commit: parseCommit(commit), txHashes, txWires, stored: storedBlockBytes({ block: e.block, hash: e.hash, txHashes }, txWires),
       results: e.result.results, writes: e.result.encodedWrites, nextAuthorities: e.result.nextAuthorities,
     };
     const head: HeadInfo = { height: e.block.header.height, hash: e.hash, header: e.block.header };
@@ -319,6 +394,7 @@ export class ChainService {
       return this.store.commitBlock(c);
     });
     this.writing = written.then(() => this.written(e, commit, head), (err: unknown) => this.writeFailed(err as Error, head.height));
+    if (this.blockLog && this.logBlocks) this.appendToLog(this.blockLog, c, head, written);
     this.state.apply(e.result.writes);
     this.headInfo = head;
     if (e.result.nextAuthorities) this.authorities = [...e.result.nextAuthorities];
@@ -335,9 +411,27 @@ export class ChainService {
     return written;
   }
 
+  /** The block log's append of a final block, in order; its record goes once the batch is written too. */
+  private appendToLog(blockLog: BlockLog, c: BlockCommit, head: HeadInfo, written: Promise<void>): void {
+    const logged = this.logging.then(() => {
+      if (this.writeFailure) throw this.writeFailure;
+      return blockLog.append(head.height, c.stored!.bytes, c.commit);
+    });
+    this.logging = logged.then(() => this.recoverable(head), (err: unknown) => this.writeFailed(err as Error, head.height));
+    Promise.all([logged, written]).then(
+      () => blockLog.drop(head.height).catch((err: unknown) => this.log.warn({ err, height: head.height }, 'block log: could not remove a record')),
+      () => undefined, // reported by writeFailed
+    );
+  }
+
+  private recoverable(head: HeadInfo): void {
+    if (head.height > this.recoverableInfo.height) this.recoverableInfo = head;
+  }
+
   /** A block's batch is durable: readers of the store may see it, listeners hear of it. */
   private written(e: Executed, commit: Commit, head: HeadInfo): void {
     this.durableInfo = head;
+    this.recoverable(head);
     for (const d of e.decoded) this.unwritten.delete(d.hash);
     for (const l of this.commitListeners) {
       try {

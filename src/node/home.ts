@@ -20,6 +20,8 @@ export interface HomePaths {
   data: string;
   /** Last-signed consensus step, for double-sign protection across crashes. */
   signerState: string;
+  /** Final blocks whose LevelDB batch may not be written yet (replayed at start). */
+  blockLog: string;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -34,6 +36,7 @@ export function homePaths(home: string): HomePaths {
     authorityKey: join(h, 'keys', 'authority.json'),
     data: join(h, 'data'),
     signerState: join(h, 'data', 'signer-state.json'),
+    blockLog: join(h, 'data', 'block-log'),
   };
 }
 

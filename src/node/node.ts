@@ -15,6 +15,7 @@ import { TxAdmission } from './admission.js';
 import { VerifyPool } from './verify-pool.js';
 import { NodeApiImpl } from './api.js';
 import { ChainService } from './chain-service.js';
+import { BlockLog } from '../storage/block-log.js';
 import { loadConfigFile } from './config.js';
 import { ConsensusHost } from './consensus-host.js';
 import { homePaths, readGenesis } from './home.js';
@@ -81,13 +82,16 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const machine = new StateMachine(handlers, { onInternalError: (err, d) => log.error({ err, tx: d.hash }, 'tx handler failed unexpectedly') });
     const decode = createTxDecoder(handlers, { maxTxBytes: genesis.params.maxTxBytes });
     const mempool = new Mempool(config.mempool);
-    const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log });
-    closers.push(() => chain.flush()); // closers run in reverse: after consensus stops, before the store closes
-    const failed = new Promise<Error>((resolve) => chain.onFatal(resolve));
-
     const inHome = (f: string): string => (isAbsolute(f) ? f : join(paths.home, f));
     const authorityKeyPath = config.authorityKey === null ? null : inHome(config.authorityKey);
     const authorityKey = authorityKeyPath && existsSync(authorityKeyPath) ? readKeyFile(authorityKeyPath) : null;
+    const blockLog = await BlockLog.open(paths.blockLog);
+    closers.push(() => blockLog.close());
+    // Only a signing node needs its final blocks in the log before its next signature.
+    const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log, blockLog, logBlocks: authorityKey !== null });
+    closers.push(() => chain.flush()); // closers run in reverse: after consensus stops, before the store closes
+    const failed = new Promise<Error>((resolve) => chain.onFatal(resolve));
+
     const signer = authorityKey ? new Signer(paths.signerState, authorityKey.secretKey, authorityKey.account) : null;
     if (signer) closers.push(() => signer.close());
 

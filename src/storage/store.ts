@@ -30,6 +30,8 @@ export interface BlockCommit {
    * when given, the stored block embeds them instead of serialising the txs again.
    */
   txWires?: readonly Buffer[];
+  /** The stored block's bytes when the caller made them already (`storedBlockBytes` of the txWires). */
+  stored?: StoredBlockBytes;
   results: TxResult[];
   /** State writes, null = delete; canonical JSON bytes when the executor has them (no re-serialisation). */
   writes: ReadonlyMap<string, StateValue | Buffer | null>;
@@ -206,7 +208,7 @@ export class ChainStore {
       b.put(K.blockKey(h), JSON.stringify({ hash: c.hash, header: c.block.header, txs: c.block.txs, txHashes: c.txHashes }));
       c.txHashes.forEach((txHash, index) => b.put(K.txKey(txHash), `{"height":${h},"index":${index}}`));
     } else {
-      const stored = storedBlockBytes(c, c.txWires);
+      const stored = c.stored ?? storedBlockBytes(c, c.txWires);
       b.put(K.blockKey(h), stored.bytes, AS_BUFFER);
       // Each tx's location carries its byte range in the stored block (getTxAt).
       let at = stored.txsStart;
@@ -253,12 +255,18 @@ export class ChainStore {
 /** Per-op option of a value already in UTF-8 bytes (the db's default value encoding is utf8). */
 const AS_BUFFER = { valueEncoding: 'buffer' } as const;
 
+/** A stored block's value and where its txs start in it. */
+export interface StoredBlockBytes {
+  bytes: Buffer;
+  txsStart: number;
+}
+
 /**
  * The stored block `{hash, header, txs, txHashes}` as UTF-8 JSON, with each tx as its
  * wire bytes: JCS is JSON, so this parses to the same objects as serialising `txs`
  * (only the key order inside each tx differs: JCS sorts keys).
  */
-function storedBlockBytes(c: BlockCommit, wires: readonly Buffer[]): { bytes: Buffer; txsStart: number } {
+export function storedBlockBytes(c: Pick<BlockCommit, 'block' | 'hash' | 'txHashes'>, wires: readonly Buffer[]): StoredBlockBytes {
   if (wires.length !== c.block.txs.length) throw new Error(`commitBlock: ${wires.length} tx wires for ${c.block.txs.length} txs`);
   const head = `{"hash":${JSON.stringify(c.hash)},"header":${JSON.stringify(c.block.header)}${TXS_MEMBER}`;
   return { bytes: jsonAround(head, wires, `]${HASHES_KEY}${JSON.stringify(c.txHashes)}}`), txsStart: Buffer.byteLength(head) };

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, sign } from '../../../src/chain/ed25519.js';
@@ -9,7 +10,8 @@ import { StateMachine, chainHandlers } from '../../../src/chain/state/index.js';
 import { createTxDecoder } from '../../../src/chain/validate-tx.js';
 import { signTx } from '../../../src/chain/tx.js';
 import { recordHandlers } from '../../../src/records/index.js';
-import { ChainStore } from '../../../src/storage/store.js';
+import { ChainStore, storedBlockBytes } from '../../../src/storage/store.js';
+import { BlockLog, type BlockLogIo } from '../../../src/storage/block-log.js';
 import { ChainService, InvalidBlockError, TxRootMismatchError } from '../../../src/node/chain-service.js';
 import { TxAdmission } from '../../../src/node/admission.js';
 import { blockHash, precommitSignBytes, txRootOf } from '../../../src/chain/block.js';
@@ -21,17 +23,20 @@ const admin = generateKeyPair();
 const authority = generateKeyPair();
 const NODE_ID = '12D3KooWJmEVCJxM71DUbdZBbjE7Bm3pEEopHJJyfQF4b8BXxkvQ';
 
-async function setup() {
+/** A chain in `dir` (a new one by default; opened again when it holds one), with a block log when asked. */
+async function setup(opts: { dir?: string; blockLog?: true | BlockLogIo } = {}) {
   const genesis = validateGenesis({ chainId: 'cs-test', time: 1_700_000_000_000, orgs: [{ org: 'dev', name: 'Dev', admins: [admin.account] }], authorities: [{ account: authority.account, org: 'dev', nodeId: NODE_ID }], params: DEFAULT_PARAMS });
-  const store = await ChainStore.open(join(mkdtempSync(join(tmpdir(), 'ml-cs-')), 'data'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ml-cs-'));
+  const store = await ChainStore.open(join(dir, 'data'));
   const g = genesisBlock(genesis);
-  await store.initGenesis(g.header, g.hash, genesisState(genesis));
+  if (!(await store.head())) await store.initGenesis(g.header, g.hash, genesisState(genesis));
   const handlers = [...chainHandlers, ...recordHandlers];
   const machine = new StateMachine(handlers);
   const decode = createTxDecoder(handlers, { maxTxBytes: genesis.params.maxTxBytes });
   const mempool = new Mempool();
-  const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: silentLogger() });
-  return { genesis, store, chain, mempool, admission: new TxAdmission(chain, mempool, machine, decode) };
+  const blockLog = opts.blockLog ? await BlockLog.open(join(dir, 'block-log'), opts.blockLog === true ? undefined : opts.blockLog) : null;
+  const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: silentLogger(), blockLog });
+  return { genesis, dir, store, blockLog, chain, mempool, admission: new TxAdmission(chain, mempool, machine, decode) };
 }
 
 function certify(chainId: string, height: number, hash: string): Commit {
@@ -206,3 +211,104 @@ describe('ChainService pipelined commit', () => {
     expect(() => env.chain.commit(e2, certify('cs-test', 2, e2.hash))).toThrow(/storage failed \(disk full\)/);
   });
 });
+
+describe('ChainService block log (a final block recoverable before its batch is written)', () => {
+  const register = (nonce: number) => signTx({ chainId: 'cs-test', type: 'member.register', from: admin.account, nonce, payload: { account: generateKeyPair().account, role: 'patient' } }, admin.secretKey);
+  const build = (env: Awaited<ReturnType<typeof setup>>, nonce: number) => {
+    env.admission.admit(register(nonce));
+    return env.chain.buildBlock(authority.account, Date.now());
+  };
+  const logged = (dir: string) => readdirSync(join(dir, 'block-log')).sort();
+
+  it('a block is recoverable once its record is synced, before its batch lands; a restart replays it into the store', async () => {
+    const env = await setup({ blockLog: true });
+    vi.spyOn(env.store, 'commitBlock').mockImplementation(() => new Promise(() => {})); // the batch never lands: killed mid-write
+    const e = build(env, 0);
+    void env.chain.commit(e, certify('cs-test', 1, e.hash));
+    expect(env.chain.recoverableHead.height).toBe(0);
+    await env.chain.whenRecoverable();
+    expect(env.chain.recoverableHead).toMatchObject({ height: 1, hash: e.hash });
+    expect(env.chain.durableHead.height).toBe(0);
+    expect(logged(env.dir)).toEqual(['1.blk']);
+    await env.blockLog!.close();
+    await env.store.close();
+
+    const again = await setup({ dir: env.dir, blockLog: true });
+    expect(again.chain.head).toMatchObject({ height: 1, hash: e.hash });
+    expect(again.chain.durableHead).toMatchObject({ height: 1, hash: e.hash });
+    expect((await again.store.head())!.height).toBe(1);
+    expect((await again.store.getBlock(1))!.hash).toBe(e.hash);
+    expect((await again.store.getCommit(1))!.blockHash).toBe(e.hash);
+    expect(again.chain.stateReader.get(`acct/${e.block.txs[0]!.payload.account as string}`)).toBeDefined();
+    expect(logged(env.dir)).toEqual([]); // replayed into the store: the record goes
+    // And the chain goes on from it.
+    const e2 = build(again, 1);
+    expect(e2.block.header.prevHash).toBe(e.hash);
+    await again.chain.commit(e2, certify('cs-test', 2, e2.hash));
+    await again.chain.flush();
+    await waitUntil(() => logged(env.dir).length === 0);
+  });
+
+  it('without a block log the block is recoverable only once its batch is written', async () => {
+    const env = await setup();
+    let land!: () => void;
+    const gate = new Promise<void>((r) => { land = r; });
+    const commitBlock = env.store.commitBlock.bind(env.store);
+    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
+      await gate;
+      return commitBlock(c);
+    });
+    const e = build(env, 0);
+    const written = env.chain.commit(e, certify('cs-test', 1, e.hash));
+    let recovered = false;
+    void env.chain.whenRecoverable().then(() => { recovered = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(recovered).toBe(false);
+    expect(env.chain.recoverableHead.height).toBe(0);
+    land();
+    await written;
+    await env.chain.whenRecoverable();
+    expect(env.chain.recoverableHead.height).toBe(1);
+  });
+
+  it('at start, a torn record is dropped and a record that fails the checks stops the node with what is wrong', async () => {
+    const env = await setup({ blockLog: true });
+    const e = build(env, 0);
+    await env.blockLog!.close();
+    await env.store.close();
+    writeFileSync(join(env.dir, 'block-log', '1.blk'), '{"commit":{"height":1'); // its write was cut short
+    const torn = await setup({ dir: env.dir, blockLog: true });
+    expect(torn.chain.head.height).toBe(0);
+    expect(logged(env.dir)).toEqual([]);
+    // An intact record whose certificate does not certify the block.
+    const stored = storedBlockBytes({ block: e.block, hash: e.hash, txHashes: e.decoded.map((d) => d.hash) }, e.decoded.map((d) => d.wire));
+    await torn.blockLog!.append(1, stored.bytes, { height: 1, round: 0, blockHash: e.hash, signatures: [] });
+    await torn.blockLog!.close();
+    await torn.store.close();
+    await expect(setup({ dir: env.dir, blockLog: true })).rejects.toThrow(/block log record 1\.blk: commit for block 1: 0 of 1 precommits.*Move it out of the block-log directory/);
+  });
+
+  it('a failed append is fatal like a failed batch write', async () => {
+    const failing: BlockLogIo = {
+      open: async (path, flags, mode) => {
+        const fh = await open(path, flags, mode);
+        return { writev: (b: Uint8Array[], p: number) => fh.writev(b, p), datasync: () => Promise.reject(new Error('EIO: i/o error, fdatasync')), close: () => fh.close() };
+      },
+    };
+    const env = await setup({ blockLog: failing });
+    const fatal: string[] = [];
+    env.chain.onFatal((err) => fatal.push(err.message));
+    const e = build(env, 0);
+    void env.chain.commit(e, certify('cs-test', 1, e.hash)).catch(() => undefined);
+    await env.chain.flush();
+    expect(fatal).toEqual(['EIO: i/o error, fdatasync']);
+    expect(env.chain.recoverableHead.height).toBe(1); // the batch itself was written
+    const e2 = build(env, 1);
+    expect(() => env.chain.commit(e2, certify('cs-test', 2, e2.hash))).toThrow(/storage failed \(EIO/);
+  });
+});
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(cond()).toBe(true);
+}

@@ -21,6 +21,7 @@ import { ChainService, type Executed } from '../../../src/node/chain-service.js'
 import type { GossipHandler, GossipVerdict, Network, PeerChangeHandler, ReqProtocol, RequestHandler, Topic } from '../../../src/p2p/interface.js';
 import { recordHandlers } from '../../../src/records/index.js';
 import { ChainStore } from '../../../src/storage/store.js';
+import { BlockLog, type BlockLogIo } from '../../../src/storage/block-log.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
 export const CHAIN_ID = 'node-test';
@@ -66,6 +67,8 @@ export interface ChainOptions {
   authorities?: number;
   params?: Partial<ChainParams>;
   mempool?: Partial<MempoolOptions>;
+  /** Open a block log in the chain's dir (with this file io, when given). */
+  blockLog?: true | BlockLogIo;
 }
 
 export interface ChainEnv {
@@ -81,6 +84,7 @@ export interface ChainEnv {
   admin: KeyPair;
   /** Sorted by account: the engine's proposer order. */
   authorities: KeyPair[];
+  blockLog: BlockLog | null;
   close(): Promise<void>;
 }
 
@@ -110,15 +114,17 @@ export async function openChain(opts: ChainOptions = {}): Promise<ChainEnv> {
   const machine = new StateMachine(handlers);
   const decode = createTxDecoder(handlers, { maxTxBytes: genesis.params.maxTxBytes });
   const mempool = new Mempool({ ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool });
-  const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: silentLogger() });
+  const blockLog = opts.blockLog ? await BlockLog.open(join(dir, 'block-log'), opts.blockLog === true ? undefined : opts.blockLog) : null;
+  const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: silentLogger(), blockLog });
   const admission = new TxAdmission(chain, mempool, machine, decode);
   let closed = false;
   return {
-    genesis, dir, store, chain, mempool, machine, admission, decode, admin: ADMIN, authorities,
+    genesis, dir, store, chain, mempool, machine, admission, decode, admin: ADMIN, authorities, blockLog,
     close: async () => {
       if (closed) return;
       closed = true;
       await chain.flush(); // a block still being written lands before the store closes
+      await blockLog?.close();
       await store.close();
     },
   };
