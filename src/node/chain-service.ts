@@ -73,8 +73,6 @@ export class ChainService {
   private durableInfo!: HeadInfo;
   /** The write of the last block committed in memory: resolves once it is durable (never rejects). */
   private writing: Promise<void> = Promise.resolve();
-  /** The block-log append of the last block committed in memory (never rejects). */
-  private logging: Promise<void> = Promise.resolve();
   /** The latest block a restart comes back to: in the store or in the block log. */
   private recoverableInfo!: HeadInfo;
   /** False while replaying the block log (its blocks are in it already) or when not logging. */
@@ -190,12 +188,13 @@ export class ChainService {
 
   /** Resolves when every block committed so far is recoverable (or a write failed: see onFatal). */
   whenRecoverable(): Promise<void> {
-    return this.blockLog && this.logBlocks ? Promise.race([this.writing, this.logging]) : this.writing;
+    // Blocks appended to the block log (synchronously, in commit) are recoverable already.
+    return this.recoverableInfo.height >= this.headInfo.height ? Promise.resolve() : this.writing;
   }
 
-  /** Resolves when every block committed so far is written, in the store and the block log (or a write failed: see onFatal). */
-  async flush(): Promise<void> {
-    await Promise.all([this.writing, this.logging]);
+  /** Resolves when every block committed so far is written (or a write failed: see onFatal). */
+  flush(): Promise<void> {
+    return this.writing;
   }
 
   /** Told once when a block's write fails: the node can no longer commit and should stop. */
@@ -371,13 +370,15 @@ export class ChainService {
   }
 
   /**
-   * Makes a validated block final. In memory at once, before this returns: head, state,
-   * authorities, mempool. Its one atomic batch is written after the previous block's; the
-   * promise resolves when it is durable (then the commit listeners run) and rejects if
-   * that write failed. Throws at once for a block that does not extend the head, and once
-   * a write has failed.
+   * Makes a validated block final. Before this returns: appended to the block log (when
+   * logging), and in effect in memory: head, state, authorities, mempool. Its one atomic
+   * batch is written after the previous block's; the promise resolves when it is durable
+   * (then the commit listeners run) and rejects if that write failed. Throws at once for a
+   * block that does not extend the head, when the block log's append fails (fatal, nothing
+   * changed), and once a write has failed. `log: false` skips the block log (sync: the
+   * caller awaits each block's write, and peers hold the blocks).
    */
-  commit(e: Executed, commit: Commit): Promise<void> {
+  commit(e: Executed, commit: Commit, opts: { log?: boolean } = {}): Promise<void> {
     if (this.writeFailure) throw new Error(`storage failed (${this.writeFailure.message}): this node commits no more blocks; restart it`);
     if (e.block.header.height !== this.headInfo.height + 1 || e.block.header.prevHash !== this.headInfo.hash) {
       throw new InvalidBlockError(`commit of block ${e.block.header.height} does not extend head ${this.headInfo.height}`);
@@ -389,12 +390,20 @@ export class ChainService {
       results: e.result.results, writes: e.result.encodedWrites, nextAuthorities: e.result.nextAuthorities,
     };
     const head: HeadInfo = { height: e.block.header.height, hash: e.hash, header: e.block.header };
+    if (this.blockLog && this.logBlocks && opts.log !== false) {
+      try {
+        this.blockLog.append(head.height, c.stored!.bytes, c.commit);
+      } catch (err) {
+        this.writeFailed(err as Error, head.height);
+        throw err;
+      }
+      this.recoverableInfo = head;
+    }
     const written = this.writing.then(() => {
       if (this.writeFailure) throw this.writeFailure;
       return this.store.commitBlock(c);
     });
     this.writing = written.then(() => this.written(e, commit, head), (err: unknown) => this.writeFailed(err as Error, head.height));
-    if (this.blockLog && this.logBlocks) this.appendToLog(this.blockLog, c, head, written);
     this.state.apply(e.result.writes);
     this.headInfo = head;
     if (e.result.nextAuthorities) this.authorities = [...e.result.nextAuthorities];
@@ -411,27 +420,13 @@ export class ChainService {
     return written;
   }
 
-  /** The block log's append of a final block, in order; its record goes once the batch is written too. */
-  private appendToLog(blockLog: BlockLog, c: BlockCommit, head: HeadInfo, written: Promise<void>): void {
-    const logged = this.logging.then(() => {
-      if (this.writeFailure) throw this.writeFailure;
-      return blockLog.append(head.height, c.stored!.bytes, c.commit);
-    });
-    this.logging = logged.then(() => this.recoverable(head), (err: unknown) => this.writeFailed(err as Error, head.height));
-    Promise.all([logged, written]).then(
-      () => blockLog.drop(head.height).catch((err: unknown) => this.log.warn({ err, height: head.height }, 'block log: could not remove a record')),
-      () => undefined, // reported by writeFailed
-    );
-  }
-
-  private recoverable(head: HeadInfo): void {
-    if (head.height > this.recoverableInfo.height) this.recoverableInfo = head;
-  }
-
-  /** A block's batch is durable: readers of the store may see it, listeners hear of it. */
+  /** A block's batch is durable: readers of the store may see it, listeners hear of it; its block-log record goes. */
   private written(e: Executed, commit: Commit, head: HeadInfo): void {
     this.durableInfo = head;
-    this.recoverable(head);
+    if (head.height > this.recoverableInfo.height) this.recoverableInfo = head;
+    if (this.blockLog && this.logBlocks) {
+      this.blockLog.drop(head.height).catch((err: unknown) => this.log.warn({ err, height: head.height }, 'block log: could not remove a record'));
+    }
     for (const d of e.decoded) this.unwritten.delete(d.hash);
     for (const l of this.commitListeners) {
       try {

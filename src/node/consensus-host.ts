@@ -384,7 +384,7 @@ export class ConsensusHost {
             if (height !== this.deps.chain.head.height + 1) break;
             this.deps.chain.checkCommit(blockHash(block.header), commit);
             const e = this.deps.chain.validateBlock(block, { maxClockDriftMs: null, now: this.now(), proposer: null });
-            await this.deps.chain.commit(e, commit);
+            await this.deps.chain.commit(e, commit, { log: false }); // written before the next: no block log
             applied++;
           }
           resolve(applied);

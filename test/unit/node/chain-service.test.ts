@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, mkdtempSync, openSync, readdirSync, writeFileSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, sign } from '../../../src/chain/ed25519.js';
@@ -224,9 +223,9 @@ describe('ChainService block log (a final block recoverable before its batch is 
     const env = await setup({ blockLog: true });
     vi.spyOn(env.store, 'commitBlock').mockImplementation(() => new Promise(() => {})); // the batch never lands: killed mid-write
     const e = build(env, 0);
-    void env.chain.commit(e, certify('cs-test', 1, e.hash));
     expect(env.chain.recoverableHead.height).toBe(0);
-    await env.chain.whenRecoverable();
+    void env.chain.commit(e, certify('cs-test', 1, e.hash));
+    await env.chain.whenRecoverable(); // at once: the record was synced in commit
     expect(env.chain.recoverableHead).toMatchObject({ height: 1, hash: e.hash });
     expect(env.chain.durableHead.height).toBe(0);
     expect(logged(env.dir)).toEqual(['1.blk']);
@@ -271,6 +270,29 @@ describe('ChainService block log (a final block recoverable before its batch is 
     expect(env.chain.recoverableHead.height).toBe(1);
   });
 
+  it('a block committed with log: false (sync) is not logged: recoverable once its batch is written', async () => {
+    const env = await setup({ blockLog: true });
+    let land!: () => void;
+    const gate = new Promise<void>((r) => { land = r; });
+    const commitBlock = env.store.commitBlock.bind(env.store);
+    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
+      await gate;
+      return commitBlock(c);
+    });
+    const e = build(env, 0);
+    const written = env.chain.commit(e, certify('cs-test', 1, e.hash), { log: false });
+    let recovered = false;
+    void env.chain.whenRecoverable().then(() => { recovered = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logged(env.dir)).toEqual([]);
+    expect(recovered).toBe(false);
+    expect(env.chain.recoverableHead.height).toBe(0);
+    land();
+    await written;
+    await env.chain.whenRecoverable();
+    expect(env.chain.recoverableHead.height).toBe(1);
+  });
+
   it('at start, a torn record is dropped and a record that fails the checks stops the node with what is wrong', async () => {
     const env = await setup({ blockLog: true });
     const e = build(env, 0);
@@ -282,29 +304,23 @@ describe('ChainService block log (a final block recoverable before its batch is 
     expect(logged(env.dir)).toEqual([]);
     // An intact record whose certificate does not certify the block.
     const stored = storedBlockBytes({ block: e.block, hash: e.hash, txHashes: e.decoded.map((d) => d.hash) }, e.decoded.map((d) => d.wire));
-    await torn.blockLog!.append(1, stored.bytes, { height: 1, round: 0, blockHash: e.hash, signatures: [] });
+    torn.blockLog!.append(1, stored.bytes, { height: 1, round: 0, blockHash: e.hash, signatures: [] });
     await torn.blockLog!.close();
     await torn.store.close();
     await expect(setup({ dir: env.dir, blockLog: true })).rejects.toThrow(/block log record 1\.blk: commit for block 1: 0 of 1 precommits.*Move it out of the block-log directory/);
   });
 
-  it('a failed append is fatal like a failed batch write', async () => {
-    const failing: BlockLogIo = {
-      open: async (path, flags, mode) => {
-        const fh = await open(path, flags, mode);
-        return { writev: (b: Uint8Array[], p: number) => fh.writev(b, p), datasync: () => Promise.reject(new Error('EIO: i/o error, fdatasync')), close: () => fh.close() };
-      },
-    };
+  it('a failed append is fatal like a failed batch write, and the block does not take effect', async () => {
+    const failing: BlockLogIo = { openSync, writevSync, closeSync, fdatasyncSync: () => { throw new Error('EIO: i/o error, fdatasync'); } };
     const env = await setup({ blockLog: failing });
     const fatal: string[] = [];
     env.chain.onFatal((err) => fatal.push(err.message));
     const e = build(env, 0);
-    void env.chain.commit(e, certify('cs-test', 1, e.hash)).catch(() => undefined);
-    await env.chain.flush();
+    expect(() => env.chain.commit(e, certify('cs-test', 1, e.hash))).toThrow(/EIO/);
     expect(fatal).toEqual(['EIO: i/o error, fdatasync']);
-    expect(env.chain.recoverableHead.height).toBe(1); // the batch itself was written
-    const e2 = build(env, 1);
-    expect(() => env.chain.commit(e2, certify('cs-test', 2, e2.hash))).toThrow(/storage failed \(EIO/);
+    expect(env.chain.head.height).toBe(0);
+    expect(env.mempool.size).toBe(1);
+    expect(() => env.chain.commit(e, certify('cs-test', 1, e.hash))).toThrow(/storage failed \(EIO/);
   });
 });
 

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, readdirSync, writeFileSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Commit } from '../../../src/chain/types.js';
@@ -15,8 +14,8 @@ describe('BlockLog', () => {
   it('reads back what was appended, in height order, with the stored block and the certificate as written', async () => {
     const dir = join(tempDir('ml-blocklog-'), 'block-log');
     const log = await BlockLog.open(dir);
-    await log.append(8, stored(8), commit(8));
-    await log.append(7, stored(7), commit(7));
+    log.append(8, stored(8), commit(8));
+    log.append(7, stored(7), commit(7));
     const { records, torn } = await log.read(0);
     expect(torn).toEqual([]);
     expect(records.map((r) => r.height)).toEqual([7, 8]);
@@ -27,7 +26,7 @@ describe('BlockLog', () => {
   it('read removes the records at or below the given height (their blocks are in LevelDB); drop removes one', async () => {
     const dir = tempDir('ml-blocklog-');
     const log = await BlockLog.open(dir);
-    for (const h of [3, 4, 5]) await log.append(h, stored(h), commit(h));
+    for (const h of [3, 4, 5]) log.append(h, stored(h), commit(h));
     const { records } = await log.read(4);
     expect(records.map((r) => r.height)).toEqual([5]);
     expect(readdirSync(dir).sort()).toEqual(['5.blk']);
@@ -40,7 +39,7 @@ describe('BlockLog', () => {
   it('a torn or altered record fails its checksum and is reported, not returned; other files are ignored', async () => {
     const dir = tempDir('ml-blocklog-');
     const log = await BlockLog.open(dir);
-    for (const h of [1, 2, 3]) await log.append(h, stored(h), commit(h));
+    for (const h of [1, 2, 3]) log.append(h, stored(h), commit(h));
     const two = readFileSync(join(dir, '2.blk'));
     writeFileSync(join(dir, '2.blk'), two.subarray(0, two.length - 10)); // a write cut short
     const three = readFileSync(join(dir, '3.blk'));
@@ -55,25 +54,16 @@ describe('BlockLog', () => {
     await log.close();
   });
 
-  it('a short write (disk full) or a failed sync rejects the append: the record is not durable', async () => {
-    const short: BlockLogIo = {
-      open: async (path, flags, mode) => {
-        const fh = await open(path, flags, mode);
-        return { writev: (bufs: Uint8Array[], pos: number) => fh.writev(bufs.slice(0, 1), pos), datasync: () => fh.datasync(), close: () => fh.close() };
-      },
-    };
+  it('a short write (disk full) or a failed sync throws from the append: the record is not durable', async () => {
+    const short: BlockLogIo = { openSync, fdatasyncSync, closeSync, writevSync: (fd, bufs, pos) => writevSync(fd, bufs.slice(0, 1), pos) };
     const log = await BlockLog.open(tempDir('ml-blocklog-'), short);
-    await expect(log.append(1, stored(1), commit(1))).rejects.toThrow(/block log: wrote \d+ of \d+ bytes of block 1/);
+    expect(() => log.append(1, stored(1), commit(1))).toThrow(/block log: wrote \d+ of \d+ bytes of block 1/);
     await log.close();
 
-    const failing: BlockLogIo = {
-      open: async (path, flags, mode) => {
-        const fh = await open(path, flags, mode);
-        return { writev: (bufs: Uint8Array[], pos: number) => fh.writev(bufs, pos), datasync: () => Promise.reject(new Error('EIO: i/o error, fdatasync')), close: () => fh.close() };
-      },
-    };
+    const failing: BlockLogIo = { openSync, writevSync, closeSync, fdatasyncSync: () => { throw new Error('EIO: i/o error, fdatasync'); } };
     const log2 = await BlockLog.open(tempDir('ml-blocklog-'), failing);
-    await expect(log2.append(1, stored(1), commit(1))).rejects.toThrow(/EIO/);
+    expect(() => log2.append(1, stored(1), commit(1))).toThrow(/EIO/);
     await log2.close();
+    expect(() => log2.append(1, stored(1), commit(1))).toThrow(/closed/);
   });
 });
