@@ -397,7 +397,8 @@ export class ChainService {
         this.writeFailed(err as Error, head.height);
         throw err;
       }
-      this.recoverableInfo = head;
+      // Recoverable if everything below is (a block applied without the log is awaited by its caller).
+      if (this.recoverableInfo.height === this.headInfo.height) this.recoverableInfo = head;
     }
     const written = this.writing.then(() => {
       if (this.writeFailure) throw this.writeFailure;
