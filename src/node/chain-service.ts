@@ -9,7 +9,8 @@ import { getAuthorities } from '../chain/state/keys.js';
 import { MapState } from '../chain/state/overlay.js';
 import type { Mempool } from '../chain/mempool.js';
 import { storedBlockBytes, type BlockCommit, type ChainStore, type Head } from '../storage/store.js';
-import type { BlockLog, LoggedBlock } from '../storage/block-log.js';
+import type { BlockLog } from '../storage/block-log.js';
+import { replayBlockLog } from './block-log-replay.js';
 import { commitProblem } from '../chain/commit.js';
 import { parseCommit, parseHeader } from './commit-verify.js';
 
@@ -75,7 +76,7 @@ export class ChainService {
   private writing: Promise<void> = Promise.resolve();
   /** The latest block a restart comes back to: in the store or in the block log. */
   private recoverableInfo!: HeadInfo;
-  /** False while replaying the block log (its blocks are in it already) or when not logging. */
+  /** Append final blocks to the block log (set after its replay at open; false on a node that signs nothing). */
   private logBlocks = false;
   private writeFailure: Error | null = null;
   /** Txs of blocks committed in memory whose batch is not written yet, by hash. */
@@ -118,52 +119,10 @@ export class ChainService {
     svc.recoverableInfo = svc.headInfo;
     svc.authorities = [...getAuthorities(state)];
     if (blockLog) {
-      await svc.replay(blockLog);
+      await replayBlockLog(svc, blockLog, svc.log);
       svc.logBlocks = deps.logBlocks ?? true;
     }
     return svc;
-  }
-
-  /**
-   * Commits the block log's blocks above the store's head, checked as a block from a peer
-   * (signatures, execution, roots, certificate). A record that fails its checksum was never
-   * acknowledged (nothing was signed on it) and is dropped; an intact record that fails the
-   * checks stops the node: the data directory is not what this node wrote.
-   */
-  private async replay(blockLog: BlockLog): Promise<void> {
-    const { records, torn } = await blockLog.read(this.headInfo.height);
-    for (const h of torn) {
-      this.log.warn({ height: h }, 'block log: dropping a torn record (its write never completed)');
-      await blockLog.drop(h);
-    }
-    for (const r of records) {
-      if (r.height !== this.headInfo.height + 1) {
-        this.log.warn({ height: r.height, head: this.headInfo.height }, 'block log: a record does not follow the head; dropping it');
-        await blockLog.drop(r.height);
-        continue;
-      }
-      const { e, commit } = this.checkLogged(r);
-      await this.commit(e, commit);
-      await blockLog.drop(r.height);
-      this.log.info({ height: r.height, hash: e.hash, txs: e.decoded.length }, 'block log: replayed a final block whose batch was not written');
-    }
-  }
-
-  private checkLogged(r: LoggedBlock): { e: Executed; commit: Commit } {
-    const problem = (why: string): never => {
-      throw new Error(`block log record ${r.height}.blk: ${why}. Move it out of the block-log directory to start without it (the node then fetches the block from its peers).`);
-    };
-    const b = r.block as { hash?: unknown; header?: unknown; txs?: unknown } | null;
-    if (typeof b !== 'object' || b === null || typeof b.hash !== 'string') return problem('not a stored block');
-    let e: Executed;
-    try {
-      e = this.validateBlock({ header: b.header, txs: b.txs } as Block, { maxClockDriftMs: null, now: Date.now(), proposer: null });
-      this.checkCommit(e.hash, r.commit as Commit);
-    } catch (err) {
-      return problem((err as Error).message);
-    }
-    if (e.hash !== b.hash) problem(`the header hashes to ${e.hash}, not ${b.hash}`);
-    return { e, commit: r.commit as Commit };
   }
 
   /** The latest final block, in memory (its write may still be under way). */

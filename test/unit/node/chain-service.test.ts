@@ -248,8 +248,11 @@ describe('ChainService block log (a final block recoverable before its batch is 
     await waitUntil(() => logged(env.dir).length === 0);
   });
 
-  it('without a block log the block is recoverable only once its batch is written', async () => {
-    const env = await setup();
+  it.each([
+    ['without a block log', {}, {}],
+    ['with a block log, committed with log: false (sync)', { blockLog: true as const }, { log: false }],
+  ])('%s, a block is recoverable only once its batch is written', async (_, opts, commitOpts) => {
+    const env = await setup(opts);
     let land!: () => void;
     const gate = new Promise<void>((r) => { land = r; });
     const commitBlock = env.store.commitBlock.bind(env.store);
@@ -258,33 +261,11 @@ describe('ChainService block log (a final block recoverable before its batch is 
       return commitBlock(c);
     });
     const e = build(env, 0);
-    const written = env.chain.commit(e, certify('cs-test', 1, e.hash));
+    const written = env.chain.commit(e, certify('cs-test', 1, e.hash), commitOpts);
     let recovered = false;
     void env.chain.whenRecoverable().then(() => { recovered = true; });
     await new Promise((r) => setTimeout(r, 20));
-    expect(recovered).toBe(false);
-    expect(env.chain.recoverableHead.height).toBe(0);
-    land();
-    await written;
-    await env.chain.whenRecoverable();
-    expect(env.chain.recoverableHead.height).toBe(1);
-  });
-
-  it('a block committed with log: false (sync) is not logged: recoverable once its batch is written', async () => {
-    const env = await setup({ blockLog: true });
-    let land!: () => void;
-    const gate = new Promise<void>((r) => { land = r; });
-    const commitBlock = env.store.commitBlock.bind(env.store);
-    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
-      await gate;
-      return commitBlock(c);
-    });
-    const e = build(env, 0);
-    const written = env.chain.commit(e, certify('cs-test', 1, e.hash), { log: false });
-    let recovered = false;
-    void env.chain.whenRecoverable().then(() => { recovered = true; });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(logged(env.dir)).toEqual([]);
+    if (env.blockLog) expect(logged(env.dir)).toEqual([]);
     expect(recovered).toBe(false);
     expect(env.chain.recoverableHead.height).toBe(0);
     land();
