@@ -282,10 +282,9 @@ export class ConsensusHost {
 
   private async sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, lockProposal?: Proposal): Promise<string | null> {
     if (!this.deps.signer) return null;
-    // Nothing is signed at a height before the block below it is recoverable (in the store
-    // or the block log): a node that crashes restarts at a block it may build on again (its
-    // signer refuses the heights it signed in), so even a lone authority cannot be left
-    // unable to sign the block it lost.
+    // Nothing is signed at a height before the block below is recoverable (store or block
+    // log): a crashed node restarts at a block it may build on (its signer refuses the heights
+    // it signed in), so even a lone authority cannot be left unable to sign the block it lost.
     if (height > this.deps.chain.recoverableHead.height + 1) {
       await this.deps.chain.whenRecoverable();
       if (height > this.deps.chain.recoverableHead.height + 1) {
