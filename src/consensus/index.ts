@@ -67,10 +67,10 @@ export { ConsensusEngine } from './engine.js';
 export { proposerOf, timeoutDelay } from './params.js';
 export { maxFaulty, quorumSize } from './round-state.js';
 export {
-  compactProposal, ConsensusMessageError, MAX_ROUND, proposalSignBytes, signProposal, signVote,
+  compactProposal, ConsensusMessageError, MAX_ROUND, parseWireMessage, proposalSignBytes, signProposal, signVote,
   validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes,
 } from './messages.js';
-export type { CompactBlock, WireProposal } from './messages.js';
+export type { CompactBlock, WireMessage, WireProposal } from './messages.js';
 export type {
   Action, ActionType, ConsensusLogger, EngineOptions, EngineStatus, Proposal, RestoreState, Step,
   TimeoutInfo, TimeoutStep, Timeouts, Vote, VoteType,

@@ -171,6 +171,22 @@ export function proposalJson(p: Proposal, txWires: readonly Uint8Array[]): Buffe
   return jsonAround(head, txWires, tail);
 }
 
+/** A consensus gossip message: `resend` makes a re-broadcast differ in bytes (gossip dedups by content). */
+export type WireMessage = { kind: 'proposal'; proposal: WireProposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
+
+const ENVELOPE_KEYS = new Set(['kind', 'vote', 'proposal', 'resend']);
+
+/** Parses and shape-checks an inbound consensus gossip message (signatures not checked); throws saying what is wrong. */
+export function parseWireMessage(data: Uint8Array, maxTxs: number): WireMessage {
+  const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown; proposal?: unknown; vote?: unknown; resend?: unknown };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('message must be a JSON object');
+  if (raw.resend !== undefined && !Number.isSafeInteger(raw.resend)) throw new Error('resend must be an integer');
+  for (const k of Object.keys(raw)) if (!ENVELOPE_KEYS.has(k)) throw new Error(`unknown field "${k}"`);
+  if (raw.kind === 'vote') return { kind: 'vote', vote: validateVoteMessage(raw.vote) };
+  if (raw.kind === 'proposal') return { kind: 'proposal', proposal: validateWireProposal(raw.proposal, maxTxs) };
+  throw new Error('kind must be "vote" or "proposal"');
+}
+
 /**
  * Shape check of an inbound gossip proposal (compact block, at most `maxTxs` distinct tx
  * hashes); returns a fresh, typed copy. Signature not checked.

@@ -2,8 +2,8 @@ import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
 import { proposerOf } from '../consensus/params.js';
 import { MAX_PROPOSALS_PER_ROUND } from '../consensus/proposals.js';
-import { compactProposal, proposalSignBytes, validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes, type WireProposal } from '../consensus/messages.js';
-import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
+import { compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
+import type { Action, Proposal, RestoreState } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
 import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
@@ -47,11 +47,6 @@ const MAX_FUTURE_PROPOSALS = 16;
 
 /** Proposals more rounds ahead of ours than this are ignored (round skipping brings us there first). */
 const MAX_ROUNDS_AHEAD = 16;
-
-/** Fields of the consensus gossip envelope; `resend` makes a re-broadcast differ in bytes (gossip dedups by content). */
-const ENVELOPE_KEYS = new Set(['kind', 'vote', 'proposal', 'resend']);
-
-type WireMessage = { kind: 'proposal'; proposal: WireProposal; resend?: number } | { kind: 'vote'; vote: Vote; resend?: number };
 
 /**
  * Drives the pure consensus engine: one serial input queue (gossip, timers, mempool
@@ -400,12 +395,7 @@ export class ConsensusHost {
   handleGossip(data: Uint8Array, from: string): GossipVerdict {
     let m: WireMessage;
     try {
-      const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown; proposal?: unknown; vote?: unknown; resend?: unknown };
-      if (raw.resend !== undefined && !Number.isSafeInteger(raw.resend)) throw new Error('resend must be an integer');
-      for (const k of Object.keys(raw)) if (!ENVELOPE_KEYS.has(k)) throw new Error(`unknown field "${k}"`);
-      if (raw.kind === 'vote') m = { kind: 'vote', vote: validateVoteMessage(raw.vote) };
-      else if (raw.kind === 'proposal') m = { kind: 'proposal', proposal: validateWireProposal(raw.proposal, this.deps.chain.genesis.params.maxBlockTxs) };
-      else throw new Error('kind must be "vote" or "proposal"');
+      m = parseWireMessage(data, this.deps.chain.genesis.params.maxBlockTxs);
     } catch (err) {
       this.log.debug({ from, err: (err as Error).message }, 'malformed consensus message');
       return 'reject';

@@ -4,7 +4,7 @@ import { precommitSignBytes } from '../../../src/chain/block.js';
 import { sha256 } from '../../../src/chain/hash.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import {
-  ConsensusMessageError, proposalSignBytes, signProposal, signVote, validateProposalMessage,
+  ConsensusMessageError, parseWireMessage, proposalSignBytes, signProposal, signVote, validateProposalMessage,
   validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
 } from '../../../src/consensus/index.js';
 import { proposalJson } from '../../../src/consensus/messages.js';
@@ -72,6 +72,18 @@ describe('inbound message validation', () => {
     }
     throw new Error('did not throw');
   }
+
+  it('parses the gossip envelope {kind, vote | proposal, resend?} and says what is wrong with anything else', () => {
+    const bytes = (v: unknown): Uint8Array => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+    expect(parseWireMessage(bytes({ kind: 'vote', vote: good, resend: 2 }), 10)).toEqual({ kind: 'vote', vote: good });
+    expect(() => parseWireMessage(bytes('{"kind":'), 10)).toThrow(SyntaxError);
+    expect(() => parseWireMessage(bytes('null'), 10)).toThrow('message must be a JSON object');
+    expect(() => parseWireMessage(bytes([good]), 10)).toThrow('message must be a JSON object');
+    expect(() => parseWireMessage(bytes({ kind: 'vote', vote: good, resend: 1.5 }), 10)).toThrow('resend must be an integer');
+    expect(() => parseWireMessage(bytes({ kind: 'vote', vote: good, extra: 1 }), 10)).toThrow('unknown field "extra"');
+    expect(() => parseWireMessage(bytes({ kind: 'commit', vote: good }), 10)).toThrow('kind must be "vote" or "proposal"');
+    expect(fieldOf(() => parseWireMessage(bytes({ kind: 'vote', vote: { ...good, round: -1 } }), 10))).toBe('vote.round');
+  });
 
   it('accepts a well-formed vote and returns a fresh copy', () => {
     const out = validateVoteMessage(JSON.parse(JSON.stringify(good)));
