@@ -283,7 +283,7 @@ export class ConsensusHost {
     if (height > this.deps.chain.recoverableHead.height + 1) {
       await this.deps.chain.whenRecoverable();
       if (height > this.deps.chain.recoverableHead.height + 1) {
-        this.log.error({ height, step }, 'not signing: the block below this height was not written');
+        this.log.error({ height, step }, 'not signing: the block below this height is neither written nor in the block log');
         return null;
       }
     }

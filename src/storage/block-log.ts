@@ -7,7 +7,7 @@ import type { Commit } from '../chain/types.js';
 /** One final block as the log holds it: its stored form (`{hash, header, txs, txHashes}`) and its certificate. */
 export interface LoggedBlock {
   height: number;
-  /** The stored block's JSON, parsed: checked by the reader (ChainService), not here. */
+  /** The stored block's JSON, parsed: checked by its reader (node/block-log-replay.ts), not here. */
   block: unknown;
   commit: unknown;
 }
@@ -21,9 +21,11 @@ export interface BlockLogIo {
   writevSync(fd: number, buffers: readonly NodeJS.ArrayBufferView[], position: number): number;
   fdatasyncSync(fd: number): void;
   closeSync(fd: number): void;
+  /** The directory's sync, after a record's file is created. */
+  fsyncSync(fd: number): void;
 }
 
-const NODE_IO: BlockLogIo = { openSync, writevSync, fdatasyncSync, closeSync };
+const NODE_IO: BlockLogIo = { openSync, writevSync, fdatasyncSync, closeSync, fsyncSync };
 
 /**
  * A write-ahead log of final blocks whose LevelDB batch may not be written yet (CometBFT
@@ -83,7 +85,7 @@ export class BlockLog {
     } finally {
       this.io.closeSync(fd);
     }
-    fsyncSync(this.dirFd);
+    this.io.fsyncSync(this.dirFd);
   }
 
   /** Removes the record at `height` (its block is in LevelDB). Not synced: a record left behind is dropped at the next read. */

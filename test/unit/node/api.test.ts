@@ -1,7 +1,7 @@
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { txHash } from '../../../src/chain/tx.js';
 import { NodeApiImpl } from '../../../src/node/api.js';
-import { certify, openChain, registerPatient, removeTempDirs, type ChainEnv } from './support.js';
+import { certify, gateBlockWrites, openChain, registerPatient, removeTempDirs, type ChainEnv } from './support.js';
 
 const envs: ChainEnv[] = [];
 afterEach(async () => {
@@ -25,13 +25,7 @@ describe('NodeApi reads while a final block is being written', () => {
     env.admission.admit(t);
     const e = env.chain.buildBlock(env.authorities[0]!.account, Date.now());
     // The block's write waits at a gate, so the reads below happen while it is under way.
-    let open!: () => void;
-    const gate = new Promise<void>((r) => { open = r; });
-    const commitBlock = env.store.commitBlock.bind(env.store);
-    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
-      await gate;
-      return commitBlock(c);
-    });
+    const { open } = gateBlockWrites(env.store);
     const written = env.chain.commit(e, certify(env, 1, e.hash));
     expect(env.chain.head.height).toBe(1); // consensus moved on
     expect((await a.chainHead()).header.height).toBe(0); // the store does not hold block 1 yet

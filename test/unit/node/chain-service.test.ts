@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { closeSync, mkdtempSync, openSync, readdirSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, writeFileSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, sign } from '../../../src/chain/ed25519.js';
@@ -16,6 +16,7 @@ import { TxAdmission } from '../../../src/node/admission.js';
 import { blockHash, precommitSignBytes, txRootOf } from '../../../src/chain/block.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { gateBlockWrites } from './support.js';
 import type { Block, Commit } from '../../../src/chain/types.js';
 
 const admin = generateKeyPair();
@@ -253,13 +254,7 @@ describe('ChainService block log (a final block recoverable before its batch is 
     ['with a block log, committed with log: false (sync)', { blockLog: true as const }, { log: false }],
   ])('%s, a block is recoverable only once its batch is written', async (_, opts, commitOpts) => {
     const env = await setup(opts);
-    let land!: () => void;
-    const gate = new Promise<void>((r) => { land = r; });
-    const commitBlock = env.store.commitBlock.bind(env.store);
-    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
-      await gate;
-      return commitBlock(c);
-    });
+    const batch = gateBlockWrites(env.store);
     const e = build(env, 0);
     const written = env.chain.commit(e, certify('cs-test', 1, e.hash), commitOpts);
     let recovered = false;
@@ -268,7 +263,7 @@ describe('ChainService block log (a final block recoverable before its batch is 
     if (env.blockLog) expect(logged(env.dir)).toEqual([]);
     expect(recovered).toBe(false);
     expect(env.chain.recoverableHead.height).toBe(0);
-    land();
+    batch.open();
     await written;
     await env.chain.whenRecoverable();
     expect(env.chain.recoverableHead.height).toBe(1);
@@ -292,7 +287,7 @@ describe('ChainService block log (a final block recoverable before its batch is 
   });
 
   it('a failed append is fatal like a failed batch write, and the block does not take effect', async () => {
-    const failing: BlockLogIo = { openSync, writevSync, closeSync, fdatasyncSync: () => { throw new Error('EIO: i/o error, fdatasync'); } };
+    const failing: BlockLogIo = { openSync, writevSync, closeSync, fsyncSync, fdatasyncSync: () => { throw new Error('EIO: i/o error, fdatasync'); } };
     const env = await setup({ blockLog: failing });
     const fatal: string[] = [];
     env.chain.onFatal((err) => fatal.push(err.message));

@@ -14,7 +14,7 @@ import { ConsensusHost, type ConsensusHostOptions } from '../../../src/node/cons
 import { Signer } from '../../../src/node/signer.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { KeyPair } from '../../../src/chain/ed25519.js';
-import { CHAIN_ID, certify, commitNext, enc, FakeNetwork, fixedKey, forge, openChain, registerPatient, removeTempDirs, sleep, tempDir, waitFor, type ChainEnv } from './support.js';
+import { CHAIN_ID, certify, commitNext, enc, FakeNetwork, fixedKey, forge, gateBlockWrites, openChain, registerPatient, removeTempDirs, sleep, tempDir, waitFor, type ChainEnv } from './support.js';
 
 const SLOW: ConsensusHostOptions = {
   timeouts: { proposeMs: 60_000, prevoteMs: 60_000, precommitMs: 60_000, deltaMs: 0 },
@@ -478,13 +478,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
   it('signs nothing at the next height until the block below it is written (a crash mid-write cannot strand the lone authority)', async () => {
     const env = await chain(1);
     const self = env.authorities[0]!;
-    let open!: () => void;
-    const gate = new Promise<void>((r) => { open = r; });
-    const commitBlock = env.store.commitBlock.bind(env.store);
-    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
-      if (c.block.header.height === 1) await gate; // block 1's write hangs
-      return commitBlock(c);
-    });
+    const { open } = gateBlockWrites(env.store, [1]); // block 1's write hangs
     const { host: h, net } = host(env, { self, options: { timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
     h.start();
     env.admission.admit(registerPatient(0));
@@ -502,13 +496,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
   it('with a block log, signs at the next height at once: the block below is in the log while its batch is still being written', async () => {
     const env = await chain(1, true);
     const self = env.authorities[0]!;
-    let batchOpen!: () => void;
-    const batchGate = new Promise<void>((r) => { batchOpen = r; });
-    const commitBlock = env.store.commitBlock.bind(env.store);
-    vi.spyOn(env.store, 'commitBlock').mockImplementation(async (c) => {
-      if (c.block.header.height === 1) await batchGate; // block 1's batch hangs throughout
-      return commitBlock(c);
-    });
+    const batch = gateBlockWrites(env.store, [1]); // block 1's batch hangs throughout
     const { host: h, net } = host(env, { self, options: { timeouts: { proposeMs: 2_000, prevoteMs: 1_000, precommitMs: 1_000, deltaMs: 100 } } });
     h.start();
     env.admission.admit(registerPatient(0));
@@ -519,7 +507,7 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     expect(env.chain.durableHead.height).toBe(0); // block 1's batch still hangs
     const signedAt = (height: number) => net.messages('consensus').filter((m) => (m.kind === 'vote' ? m.vote.height : m.proposal.height) === height);
     expect(signedAt(2).length).toBe(3); // proposal, prevote, precommit
-    batchOpen();
+    batch.open();
     await waitFor(() => env.chain.durableHead.height === 2, 5_000, 'blocks 1 and 2 written');
     await waitFor(() => readdirSync(join(env.dir, 'block-log')).length === 0, 2_000, 'records dropped once written');
   });

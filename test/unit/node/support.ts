@@ -3,6 +3,7 @@
  * LevelDB store on a temp dir, state machine, mempool, ChainService, TxAdmission), a
  * recording fake of the p2p Network interface, and commit-certificate helpers.
  */
+import { vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,21 @@ export async function openChain(opts: ChainOptions = {}): Promise<ChainEnv> {
       await store.close();
     },
   };
+}
+
+/**
+ * Holds the store's block batches (of the blocks at `heights`; every block when omitted)
+ * until `open()`: a write under way, for tests of what happens meanwhile.
+ */
+export function gateBlockWrites(store: ChainStore, heights?: readonly number[]): { open: () => void } {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => { open = r; });
+  const commitBlock = store.commitBlock.bind(store);
+  vi.spyOn(store, 'commitBlock').mockImplementation(async (c) => {
+    if (heights === undefined || heights.includes(c.block.header.height)) await gate;
+    return commitBlock(c);
+  });
+  return { open };
 }
 
 /** A commit certificate for (height, hash) signed by `signers` (default: every authority). */

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, readdirSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, readdirSync, writeFileSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Commit } from '../../../src/chain/types.js';
@@ -55,15 +55,22 @@ describe('BlockLog', () => {
   });
 
   it('a short write (disk full) or a failed sync throws from the append: the record is not durable', async () => {
-    const short: BlockLogIo = { openSync, fdatasyncSync, closeSync, writevSync: (fd, bufs, pos) => writevSync(fd, bufs.slice(0, 1), pos) };
+    const io = { openSync, writevSync, fdatasyncSync, closeSync, fsyncSync };
+    const short: BlockLogIo = { ...io, writevSync: (fd, bufs, pos) => writevSync(fd, bufs.slice(0, 1), pos) };
     const log = await BlockLog.open(tempDir('ml-blocklog-'), short);
     expect(() => log.append(1, stored(1), commit(1))).toThrow(/block log: wrote \d+ of \d+ bytes of block 1/);
     await log.close();
 
-    const failing: BlockLogIo = { openSync, writevSync, closeSync, fdatasyncSync: () => { throw new Error('EIO: i/o error, fdatasync'); } };
+    const failing: BlockLogIo = { ...io, fdatasyncSync: () => { throw new Error('EIO: i/o error, fdatasync'); } };
     const log2 = await BlockLog.open(tempDir('ml-blocklog-'), failing);
     expect(() => log2.append(1, stored(1), commit(1))).toThrow(/EIO/);
     await log2.close();
     expect(() => log2.append(1, stored(1), commit(1))).toThrow(/closed/);
+
+    // The file is synced but its directory entry is not: not durable either.
+    const dirFails: BlockLogIo = { ...io, fsyncSync: () => { throw new Error('EIO: i/o error, fsync'); } };
+    const log3 = await BlockLog.open(tempDir('ml-blocklog-'), dirFails);
+    expect(() => log3.append(1, stored(1), commit(1))).toThrow(/EIO: i\/o error, fsync/);
+    await log3.close();
   });
 });
