@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { tcp } from '@libp2p/tcp';
 import { noise } from '@chainsafe/libp2p-noise';
+import { withCoalescedWrites } from './coalesce-writes.js';
 import { yamux } from '@libp2p/yamux';
 import { identify, type Identify } from '@libp2p/identify';
 import { gossipsub, StrictNoSign, type GossipSub, type GossipsubOpts, type Message, type TopicValidatorResult } from '@libp2p/gossipsub';
@@ -92,7 +93,7 @@ export async function createMedledgerLibp2p(o: Libp2pFactoryOptions): Promise<{ 
     nodeInfo: { name: 'medledger' },
     addresses: { listen: [o.listenAddr] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [withCoalescedWrites(noise())],
     streamMuxers: [yamux()],
     connectionGater: gater,
     connectionManager: {
