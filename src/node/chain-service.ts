@@ -9,6 +9,7 @@ import { getAuthorities } from '../chain/state/keys.js';
 import { MapState } from '../chain/state/overlay.js';
 import type { Mempool } from '../chain/mempool.js';
 import { storedBlockBytes, type BlockCommit, type ChainStore, type Head } from '../storage/store.js';
+import type { BlockWriteFailPoint } from '../util/fail-point.js';
 import type { BlockLog } from '../storage/block-log.js';
 import { replayBlockLog } from './block-log-replay.js';
 import { commitProblem } from '../chain/commit.js';
@@ -78,6 +79,8 @@ export class ChainService {
   private recoverableInfo!: HeadInfo;
   /** Append final blocks to the block log (set after its replay at open; false on a node that signs nothing). */
   private logBlocks = false;
+  /** Test crash points (util/fail-point.ts); undefined in every real deployment. */
+  private failPoint: BlockWriteFailPoint | undefined;
   private writeFailure: Error | null = null;
   /** Txs of blocks committed in memory whose batch is not written yet, by hash. */
   private readonly unwritten = new Map<string, Tx>();
@@ -105,10 +108,11 @@ export class ChainService {
    * `logBlocks` (default true with a block log): append each final block to it; a node
    * that signs nothing may skip the appends (it recovers lost blocks from its peers).
    */
-  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; decode: TxDecoder; mempool: Mempool; logger: Logger; blockLog?: BlockLog | null; logBlocks?: boolean }): Promise<ChainService> {
+  static async open(deps: { genesis: Genesis; store: ChainStore; machine: StateMachine; decode: TxDecoder; mempool: Mempool; logger: Logger; blockLog?: BlockLog | null; logBlocks?: boolean; failPoint?: BlockWriteFailPoint }): Promise<ChainService> {
     const state = new MapState(await deps.store.loadState());
     const blockLog = deps.blockLog ?? null;
     const svc = new ChainService(deps.genesis, deps.store, state, deps.machine, deps.decode, deps.mempool, deps.logger.child({ module: 'chain' }), blockLog);
+    svc.failPoint = deps.failPoint;
     const head = await deps.store.head();
     if (!head) throw new Error('no chain in the data directory');
     const stored = await deps.store.getBlock(head.height);
@@ -361,7 +365,7 @@ export class ChainService {
     }
     const written = this.writing.then(() => {
       if (this.writeFailure) throw this.writeFailure;
-      return this.store.commitBlock(c);
+      return this.failPoint ? this.failPoint(head.height, () => this.store.commitBlock(c)) : this.store.commitBlock(c);
     });
     this.writing = written.then(() => this.written(e, commit, head), (err: unknown) => this.writeFailed(err as Error, head.height));
     this.state.apply(e.result.writes);

@@ -15,6 +15,7 @@ import { TxAdmission } from './admission.js';
 import { VerifyPool } from './verify-pool.js';
 import { NodeApiImpl } from './api.js';
 import { ChainService } from './chain-service.js';
+import { failPointFromEnv } from '../util/fail-point.js';
 import { BlockLog } from '../storage/block-log.js';
 import { loadConfigFile } from './config.js';
 import { ConsensusHost } from './consensus-host.js';
@@ -88,7 +89,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const blockLog = await BlockLog.open(paths.blockLog);
     closers.push(() => blockLog.close());
     // Only a signing node needs its final blocks in the log before its next signature.
-    const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log, blockLog, logBlocks: authorityKey !== null });
+    const failPoint = failPointFromEnv(process.env.MEDLEDGER_FAIL_POINT);
+    if (failPoint) log.warn({ failPoint: process.env.MEDLEDGER_FAIL_POINT }, 'MEDLEDGER_FAIL_POINT is set: this node will crash or fail on purpose (tests only)');
+    const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log, blockLog, logBlocks: authorityKey !== null, failPoint });
     closers.push(() => chain.flush()); // closers run in reverse: after consensus stops, before the store closes
     const failed = new Promise<Error>((resolve) => chain.onFatal(resolve));
 

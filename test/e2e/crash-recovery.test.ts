@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { txHash } from '../../src/chain/tx.js';
 import { generateKeyPair, type KeyPair } from '../../src/chain/ed25519.js';
 import { call, rpc, startNodeProc, tempDir, waitFor } from '../support/node-proc.js';
 import { homeKey, tx } from '../support/keys.js';
@@ -76,6 +78,68 @@ describe('kill -9 under load', () => {
       // And it keeps going.
       const next = tx(root, chainId, 'member.register', counts.get(root.account)!, { account: generateKeyPair().account, role: 'patient' });
       expect((await call(node.rpcUrl, 'tx_send', { tx: next, wait: true })).height).toBe(head + 1);
+    } finally {
+      expect(await node.stop()).toBe(0);
+    }
+  });
+});
+
+/**
+ * Storage failure points (util/fail-point.ts) on a lone authority (a dev chain), which has
+ * no peer to fetch a lost block from: once it signed at a height, it can never sign the
+ * height below again, so every block it signed above must survive a crash.
+ */
+describe('storage failure points', () => {
+  const patient = (root: ReturnType<typeof homeKey>, nonce: number) => tx(root, chainId, 'member.register', nonce, { account: generateKeyPair().account, role: 'patient' });
+  const logged = (home: string, h: number): boolean => existsSync(join(home, 'data', 'block-log', `${h}.blk`));
+
+  it('killed while a block batch is not written but the next block is signed: both come back from the block log', async () => {
+    const home = join(tempDir(), 'home');
+    let node = await startNodeProc(args(home), { env: { MEDLEDGER_FAIL_POINT: 'block-write-hangs@3' } });
+    const root = homeKey(home, 'admin');
+    for (let n = 0; n < 2; n++) expect((await call(node.rpcUrl, 'tx_send', { tx: patient(root, n), wait: true })).height).toBe(n + 1);
+    // Block 3's batch never lands; block 4 is signed and committed in memory behind it.
+    const third = patient(root, 2);
+    const fourth = patient(root, 3);
+    expect((await call(node.rpcUrl, 'tx_send', { tx: third })).hash).toBe(txHash(third));
+    await waitFor(async () => logged(home, 3), 10_000, 'block 3 in the block log');
+    expect((await call(node.rpcUrl, 'tx_send', { tx: fourth })).hash).toBe(txHash(fourth));
+    await waitFor(async () => logged(home, 4), 10_000, 'block 4 in the block log');
+    expect((await call(node.rpcUrl, 'chain_head')).header.height).toBe(2); // RPC reads written blocks only
+    await node.kill9();
+
+    node = await startNodeProc(args(home));
+    try {
+      expect((await call(node.rpcUrl, 'chain_head')).header.height).toBe(4);
+      for (const [t, h] of [[third, 3], [fourth, 4]] as const) {
+        const got = await call(node.rpcUrl, 'chain_getTx', { hash: txHash(t) });
+        expect(got.height).toBe(h);
+        expect(got.receipt.status).toBe('ok');
+      }
+      expect((await call(node.rpcUrl, 'account_get', { account: root.account })).nonce).toBe(4);
+      await waitFor(async () => !logged(home, 3) && !logged(home, 4), 5_000, 'the replayed records to be dropped');
+      expect((await call(node.rpcUrl, 'tx_send', { tx: patient(root, 4), wait: true })).height).toBe(5);
+    } finally {
+      expect(await node.stop()).toBe(0);
+    }
+  });
+
+  it('a failed block write stops the node with exit code 1; restarted, it has the block', async () => {
+    const home = join(tempDir(), 'home');
+    let node = await startNodeProc(args(home), { env: { MEDLEDGER_FAIL_POINT: 'block-write-fails@2' } });
+    const root = homeKey(home, 'admin');
+    expect((await call(node.rpcUrl, 'tx_send', { tx: patient(root, 0), wait: true })).height).toBe(1);
+    const second = patient(root, 1);
+    const answer = await rpc(node.rpcUrl, 'tx_send', { tx: second, wait: true }).catch(() => undefined);
+    expect(answer?.result?.receipt).toBeUndefined(); // never acknowledged as committed
+    expect(await node.exited).toBe(1);
+    expect(node.stderr()).toContain('fail point block-write-fails@2');
+
+    node = await startNodeProc(args(home));
+    try {
+      expect((await call(node.rpcUrl, 'chain_head')).header.height).toBe(2);
+      expect((await call(node.rpcUrl, 'chain_getTx', { hash: txHash(second) })).height).toBe(2);
+      expect((await call(node.rpcUrl, 'tx_send', { tx: patient(root, 2), wait: true })).height).toBe(3);
     } finally {
       expect(await node.stop()).toBe(0);
     }

@@ -18,7 +18,10 @@ export interface NodeProc {
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   kill9(): Promise<void>;
+  /** Resolves with the exit code (null when a signal ended it). */
   exited: Promise<number | null>;
+  /** The signal that ended the process, once it has exited by one. */
+  signal: () => NodeJS.Signals | null;
 }
 
 /** Runs `medledger <args>` to completion. */
@@ -35,12 +38,13 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number 
 }
 
 /** Starts `medledger start` as a real process and waits for its RPC address. */
-export function startNodeProc(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<NodeProc> {
+export function startNodeProc(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<NodeProc> {
   return new Promise((res, rej) => {
-    const proc = spawn(process.execPath, [CLI, 'start', ...args], { cwd: opts.cwd, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'start', ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+    let signal: NodeJS.Signals | null = null;
+    const exited = new Promise<number | null>((r) => proc.on('exit', (code, sig) => { signal = sig; r(code); }));
     const timer = setTimeout(() => { proc.kill('SIGKILL'); rej(new Error(`node did not start in time\nstdout: ${out}\nstderr: ${err}`)); }, opts.timeoutMs ?? 20_000);
     let started = false;
     proc.stdout!.on('data', (d) => {
@@ -50,7 +54,7 @@ export function startNodeProc(args: string[], opts: { cwd?: string; timeoutMs?: 
         started = true;
         clearTimeout(timer);
         res({
-          proc, rpcUrl: m[1]!, stdout: () => out, stderr: () => err, exited,
+          proc, rpcUrl: m[1]!, stdout: () => out, stderr: () => err, exited, signal: () => signal,
           stop: async () => { proc.kill('SIGTERM'); return exited; },
           kill9: async () => { proc.kill('SIGKILL'); await exited; },
         });
