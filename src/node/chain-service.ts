@@ -79,7 +79,7 @@ export class ChainService {
   private recoverableInfo!: HeadInfo;
   /** Append final blocks to the block log (set after its replay at open; false on a node that signs nothing). */
   private logBlocks = false;
-  /** Test crash points (util/fail-point.ts); undefined in every real deployment. */
+  /** A storage failure point for tests (util/fail-point.ts); undefined in every real deployment. */
   private failPoint: BlockWriteFailPoint | undefined;
   private writeFailure: Error | null = null;
   /** Txs of blocks committed in memory whose batch is not written yet, by hash. */
