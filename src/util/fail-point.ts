@@ -9,8 +9,7 @@
  *
  * Unset (every real deployment), `failPointFromEnv` returns undefined and nothing changes.
  */
-export const FAIL_POINTS = ['block-write-fails', 'block-write-hangs'] as const;
-export type FailPointName = (typeof FAIL_POINTS)[number];
+const FAIL_POINTS = ['block-write-fails', 'block-write-hangs'] as const;
 
 /** Wraps the write of one block's batch: passes it through, or fails it, or never finishes it. */
 export type BlockWriteFailPoint = (height: number, write: () => Promise<void>) => Promise<void>;

@@ -1,9 +1,13 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, Socket, type Server } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Uint8ArrayList } from 'uint8arraylist';
 import { coalesceSocketWrites, withCoalescedWrites } from '../../../src/p2p/coalesce-writes.js';
 import type { ConnectionEncrypter, MessageStream } from '@libp2p/interface';
+import { createLibp2p } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@libp2p/yamux';
+import { generateKeyPair } from '@libp2p/crypto/keys';
 
 interface Conn {
   socket: Socket;
@@ -69,7 +73,8 @@ describe('coalesceSocketWrites', () => {
     expect(coalesceSocketWrites(conn)).toBe(true);
     const writev = vi.spyOn(pair.client as unknown as { _writev: (...a: unknown[]) => void }, '_writev');
     const write = vi.spyOn(pair.client as unknown as { _write: (...a: unknown[]) => void }, '_write');
-    const list = new Uint8ArrayList(Buffer.from([0, 5]), Buffer.from('ab'), Buffer.from('cde'), Buffer.alloc(16, 7));
+    // a Noise frame as @libp2p/tcp receives it: length prefix, ciphertext chunks, tag
+    const list = [Buffer.from([0, 5]), Buffer.from('ab'), Buffer.from('cde'), Buffer.alloc(16, 7)];
     const r = conn.sendData(list);
     expect(r).toEqual({ sentBytes: 23, canSendMore: true });
     expect(writev).toHaveBeenCalledTimes(1);
@@ -128,6 +133,38 @@ describe('withCoalescedWrites', () => {
       expect(seen).toEqual([{ dir: 'in', patched: true }, { dir: 'out', patched: true }]);
     } finally {
       await pair.close();
+    }
+  });
+});
+
+describe('withCoalescedWrites on the installed libp2p stack', () => {
+  it('patches the real @libp2p/tcp connection of both peers (a libp2p upgrade that changes its shape fails here)', async () => {
+    const patched: Array<{ dir: string; ok: boolean }> = [];
+    // Sees each raw connection after withCoalescedWrites has had its turn, then lets Noise secure it.
+    const probe = (factory: ReturnType<typeof noise>) => (components: Parameters<ReturnType<typeof noise>>[0]): ConnectionEncrypter => {
+      const inner = factory(components);
+      const isPatched = (c: MessageStream): boolean => Object.prototype.hasOwnProperty.call(c, 'sendData') && (c as unknown as Conn).socket instanceof Socket;
+      return {
+        protocol: inner.protocol,
+        secureInbound: (c, o) => { patched.push({ dir: 'in', ok: isPatched(c) }); return inner.secureInbound(c, o); },
+        secureOutbound: (c, o) => { patched.push({ dir: 'out', ok: isPatched(c) }); return inner.secureOutbound(c, o); },
+      };
+    };
+    const make = async () => createLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [withCoalescedWrites(probe(noise()))],
+      streamMuxers: [yamux()],
+    });
+    const [a, b] = [await make(), await make()];
+    try {
+      await a.dial(b.getMultiaddrs()[0]!);
+      await waitUntil(() => patched.length === 2);
+      expect(patched.sort((x, y) => x.dir.localeCompare(y.dir))).toEqual([{ dir: 'in', ok: true }, { dir: 'out', ok: true }]);
+    } finally {
+      await a.stop();
+      await b.stop();
     }
   });
 });
