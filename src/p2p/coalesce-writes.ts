@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import type { ConnectionEncrypter, MessageStream, SecureConnectionOptions } from '@libp2p/interface';
+import { withEncrypterHooks, type EncrypterFactory } from './encrypter-hooks.js';
 
 /**
  * One socket write per frame instead of one per chunk.
@@ -57,25 +57,11 @@ export function coalesceSocketWrites(conn: unknown): boolean {
   return true;
 }
 
-type EncrypterFactory<C, E> = (components: C) => ConnectionEncrypter<E>;
-
 /**
  * Wraps a connection encrypter factory (noise()) so that every raw connection it secures
  * first gets `coalesceSocketWrites`: the encrypter is the first to see each TCP
  * connection of both directions, after protocol negotiation.
  */
 export function withCoalescedWrites<C, E>(factory: EncrypterFactory<C, E>): EncrypterFactory<C, E> {
-  return (components) => {
-    const inner = factory(components);
-    const wrapped = Object.create(inner) as ConnectionEncrypter<E>;
-    wrapped.secureInbound = (conn: MessageStream, options?: SecureConnectionOptions) => {
-      coalesceSocketWrites(conn);
-      return inner.secureInbound(conn, options);
-    };
-    wrapped.secureOutbound = (conn: MessageStream, options?: SecureConnectionOptions) => {
-      coalesceSocketWrites(conn);
-      return inner.secureOutbound(conn, options);
-    };
-    return wrapped;
-  };
+  return withEncrypterHooks(factory, { raw: (conn) => void coalesceSocketWrites(conn) });
 }

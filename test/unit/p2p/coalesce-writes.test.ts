@@ -3,11 +3,8 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { coalesceSocketWrites, withCoalescedWrites } from '../../../src/p2p/coalesce-writes.js';
 import type { ConnectionEncrypter, MessageStream } from '@libp2p/interface';
-import { createLibp2p } from 'libp2p';
-import { tcp } from '@libp2p/tcp';
 import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@libp2p/yamux';
-import { generateKeyPair } from '@libp2p/crypto/keys';
+import { rawPeer } from './helpers.js';
 
 interface Conn {
   socket: Socket;
@@ -150,13 +147,7 @@ describe('withCoalescedWrites on the installed libp2p stack', () => {
         secureOutbound: (c, o) => { patched.push({ dir: 'out', ok: isPatched(c) }); return inner.secureOutbound(c, o); },
       };
     };
-    const make = async () => createLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [withCoalescedWrites(probe(noise()))],
-      streamMuxers: [yamux()],
-    });
+    const make = async () => rawPeer(withCoalescedWrites(probe(noise())));
     const [a, b] = [await make(), await make()];
     try {
       await a.dial(b.getMultiaddrs()[0]!);

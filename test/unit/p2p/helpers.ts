@@ -1,5 +1,12 @@
 import { pino, type Logger } from 'pino';
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@libp2p/yamux';
+import { generateKeyPair } from '@libp2p/crypto/keys';
 import { createNetwork, generateNodeKey, type Network, type NetworkInternals, type NetworkOptions, type NodeKey } from '../../../src/p2p/index.js';
+
+type PeerEncrypter = NonNullable<Libp2pOptions['connectionEncrypters']>[number];
 
 export const CHAIN = 'medledger-test';
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -88,4 +95,15 @@ export async function warmUp(from: Network, topic: 'tx' | 'consensus', seen: () 
     }
   }
   throw new Error(`gossip on ${topic} never arrived`);
+}
+
+/** A bare libp2p peer on the installed stack (tcp, the given Noise encrypter, yamux) listening on loopback, not yet connected. */
+export async function rawPeer(encrypter: PeerEncrypter = noise()): Promise<Libp2p> {
+  return createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [encrypter],
+    streamMuxers: [yamux()],
+  });
 }
