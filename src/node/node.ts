@@ -88,9 +88,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const authorityKey = authorityKeyPath && existsSync(authorityKeyPath) ? readKeyFile(authorityKeyPath) : null;
     const blockLog = await BlockLog.open(paths.blockLog);
     closers.push(() => blockLog.close());
-    // Only a signing node needs its final blocks in the log before its next signature.
     const failPoint = failPointFromEnv(process.env.MEDLEDGER_FAIL_POINT);
     if (failPoint) log.warn({ failPoint: process.env.MEDLEDGER_FAIL_POINT }, 'MEDLEDGER_FAIL_POINT is set: this node will fail or hang a block write on purpose (tests only)');
+    // Only a signing node needs its final blocks in the log before its next signature.
     const chain = await ChainService.open({ genesis, store, machine, decode, mempool, logger: log, blockLog, logBlocks: authorityKey !== null, failPoint });
     closers.push(() => chain.flush()); // closers run in reverse: after consensus stops, before the store closes
     const failed = new Promise<Error>((resolve) => chain.onFatal(resolve));
