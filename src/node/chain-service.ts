@@ -70,6 +70,9 @@ export interface ValidateOptions {
  * signed nothing above the block it comes back to and can sign the next one. A failed
  * write stops all further commits and is reported to `onFatal` listeners.
  */
+/** Committed blocks kept in memory for peers' block requests (ChainService.servableBlock). */
+const RECENT_COMMITS = 4;
+
 export class ChainService {
   private headInfo!: HeadInfo;
   private durableInfo!: HeadInfo;
@@ -87,6 +90,8 @@ export class ChainService {
   private readonly fatalListeners: Array<(err: Error) => void> = [];
   private authorities: Authority[] = [];
   private readonly executed = new Map<string, Executed>();
+  /** The last few blocks committed here, by hash (see `servableBlock`). */
+  private readonly recentCommits = new Map<string, Executed>();
   private readonly commitListeners: Array<(e: Executed, commit: Commit) => void> = [];
   /** Txs committed since start, and those among them whose signature this node did not verify (must stay 0). */
   committedTxs = 0;
@@ -265,6 +270,17 @@ export class ChainService {
     return this.executed.get(hash);
   }
 
+  /**
+   * A block peers may ask for by hash on the `proposal` protocol: one executed for head + 1,
+   * or one of the last RECENT_COMMITS committed here. A validator that lacked a tx of a
+   * compact proposal asks for its block, and under load the other nodes have often
+   * committed it by then (the quorum precommitted without it): from memory, as the batch
+   * may not be written yet.
+   */
+  servableBlock(hash: string): Executed | undefined {
+    return this.executed.get(hash) ?? this.recentCommits.get(hash);
+  }
+
   /** Header rules that do not depend on the txs; a cached execution when this block was executed already. */
   private headerOf(raw: unknown, opts: ValidateOptions): { h: Header; hash: string; cached?: Executed } {
     const parent = this.headInfo;
@@ -372,6 +388,8 @@ export class ChainService {
     this.headInfo = head;
     if (e.result.nextAuthorities) this.authorities = [...e.result.nextAuthorities];
     this.executed.clear();
+    if (this.recentCommits.size >= RECENT_COMMITS) this.recentCommits.delete(this.recentCommits.keys().next().value as string);
+    this.recentCommits.set(e.hash, e);
     const nonces = new Map<string, number>();
     for (const d of e.decoded) {
       nonces.set(d.tx.from, d.tx.nonce + 1);

@@ -46,7 +46,9 @@ const DEFAULT_FETCH_TIMEOUT_MS = 2_000;
  * block does not hash to the header's txRoot (a tx with the same body hash but another
  * signature), the whole block is fetched by hash over request/response (`proposal`
  * protocol) from the proposal's author, then from other peers, and validated like any
- * block from a peer. Every node serves the blocks it built or validated for the next height.
+ * block from a peer. Every node serves the blocks it built or validated for the next height,
+ * and its last few committed ones: the quorum may have committed the block meanwhile, and
+ * a node that gets it can still commit it with the precommits it saw, without a sync.
  */
 export class ProposalAssembly {
   private readonly log: Logger;
@@ -130,7 +132,7 @@ export class ProposalAssembly {
     return null;
   }
 
-  /** `proposal` protocol: {hash} -> the full block (wire txs), if this node built or validated it. */
+  /** `proposal` protocol: {hash} -> the full block (wire txs), if this node built, validated or just committed it. */
   private serve(req: Uint8Array, from: string): Uint8Array {
     let hash: unknown;
     try {
@@ -142,8 +144,8 @@ export class ProposalAssembly {
       this.deps.network?.penalize(from, 'malformed proposal block request');
       throw new Error('request must be {"hash": 64 lowercase hex}');
     }
-    const e = this.deps.chain.executedBlock(hash);
-    if (!e) throw new Error(`no proposed block ${hash.slice(0, 12)} here`);
+    const e = this.deps.chain.servableBlock(hash);
+    if (!e) throw new Error(`no proposed or recent block ${hash.slice(0, 12)} here`);
     return jsonAround(`{"header":${JSON.stringify(e.block.header)},"txs":[`, e.decoded.map((d) => d.wire), ']}');
   }
 }

@@ -242,10 +242,10 @@ async function nextHeightProposal() {
   const env = await chain(4);
   const self = env.authorities[0]!;
   const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-  const { host: h, net } = host(env, { self });
+  const { host: h, net, onBehind } = host(env, { self });
   h.start();
   const { block, hash } = await peerBlock(env, proposer);
-  return { env, self, proposer, h, net, block, hash };
+  return { env, self, proposer, h, net, onBehind, block, hash };
 }
 
 describe('ConsensusHost: proposals drive prevotes', () => {
@@ -355,17 +355,48 @@ describe('ConsensusHost: proposals drive prevotes', () => {
     expect(env.chain.head.height).toBe(0);
   });
 
-  it('serves the blocks it built or validated for the next height, and nothing else', async () => {
+  it('serves the blocks it built or validated for the next height and its last 4 committed ones, and nothing else', async () => {
     const env = await chain(4);
     const self = env.authorities[0]!;
     const { net } = host(env, { self });
     env.admission.admit(registerPatient(0));
     const e = env.chain.buildBlock(self.account, Date.now());
-    const served = JSON.parse(Buffer.from(await net.serve('proposal', { hash: e.hash })).toString('utf8'));
-    expect(served).toEqual(e.block);
-    await expect(net.serve('proposal', { hash: 'cd'.repeat(32) })).rejects.toThrow(/no proposed block/);
+    const served = async (hash: string): Promise<unknown> => JSON.parse(Buffer.from(await net.serve('proposal', { hash })).toString('utf8'));
+    expect(await served(e.hash)).toEqual(e.block);
+    // Committed (its batch may not even be written yet): still served, from memory.
+    await env.chain.commit(e, certify(env, 1, e.hash));
+    expect(await served(e.hash)).toEqual(e.block);
+    for (let i = 0; i < 3; i++) await commitNext(env);
+    expect(await served(e.hash)).toEqual(e.block);
+    await commitNext(env); // the fifth block after it: e is no longer kept
+    await expect(served(e.hash)).rejects.toThrow(/no proposed or recent block/);
+    await expect(net.serve('proposal', { hash: 'cd'.repeat(32) })).rejects.toThrow(/no proposed or recent block/);
     await expect(net.serve('proposal', { hash: 'x' }, 'peer-z')).rejects.toThrow(/64 lowercase hex/);
     expect(net.penalties).toEqual([{ peer: 'peer-z', reason: 'malformed proposal block request' }]);
+  });
+
+  it('lacking a tx of a proposal its peers have already committed, it fetches the block from one of them and commits it from the quorum\'s precommits, without a sync', async () => {
+    const { env, proposer, h, net, onBehind, block, hash } = await nextHeightProposal();
+    // The other three authorities built, precommitted and committed the block; one of them serves it.
+    const peer = await chain(4);
+    const peerHost = host(peer, { self: proposer });
+    peer.admission.admit(block.txs[0]!);
+    const built = peer.chain.buildBlock(proposer.account, block.header.time);
+    expect(built.hash).toBe(hash);
+    await peer.chain.commit(built, certify(peer, 1, hash));
+    expect(peer.chain.executedBlock(hash)).toBeUndefined(); // no longer a block for the next height
+    net.respond = async (_peer, protocol, req) => peerHost.net.serve(protocol, JSON.parse(Buffer.from(req).toString('utf8')));
+    for (const k of env.authorities.slice(1)) {
+      expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type: 'precommit', blockHash: hash }) }), 'peer-p')).toBe('accept');
+    }
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1 committed');
+    expect(env.chain.head.hash).toBe(hash);
+    expect(net.requests.map((r) => r.protocol)).toEqual(['proposal']);
+    expect(env.chain.executedBlock(hash)).toBeUndefined();
+    expect(env.chain.servableBlock(hash)!.decoded.every((d) => d.verified === true)).toBe(true);
+    // The engine saw the quorum before the block and asked for a sync; the block made it unnecessary.
+    expect(onBehind).toHaveBeenCalledTimes(1);
   });
 
   it('keeps a proposal for the height after next until that height starts', async () => {
