@@ -74,6 +74,8 @@ export class ConsensusHost {
   private readonly assembly: ProposalAssembly;
   /** Compact proposals for a later height than the next, with their author. */
   private future: Array<{ p: WireProposal; from: string }> = [];
+  /** Compact proposals whose block is being rebuilt or fetched, by block hash: settle once its validation is queued. */
+  private readonly assembling = new Map<string, Promise<void>>();
   /** Where each height's wall time goes (metrics). */
   readonly timing = new HeightTiming();
 
@@ -134,7 +136,7 @@ export class ConsensusHost {
     const future = this.future;
     this.future = [];
     for (const f of future) {
-      if (f.p.height === height) void this.receiveProposal(f.p, f.from);
+      if (f.p.height === height) this.receiveProposal(f.p, f.from);
       else if (f.p.height > height) this.future.push(f);
     }
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
@@ -265,10 +267,17 @@ export class ConsensusHost {
         this.timing.mark(e.block.header.height, 'committed', this.now());
         return this.startNextHeight();
       }
-      case 'missingBlock':
-        this.log.warn({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block this node lacks; syncing');
-        this.deps.onBehind?.();
-        return [];
+      case 'missingBlock': {
+        const assembling = this.assembling.get(a.blockHash);
+        if (assembling) {
+          // Its block is on its way (often fetched from a peer that has committed it): the quorum's
+          // precommits commit it once it arrives. Sync only if it does not.
+          this.log.debug({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block being fetched; waiting for it');
+          void assembling.then(() => this.enqueue(() => this.syncIfLacking(a)));
+          return [];
+        }
+        return this.syncIfLacking(a);
+      }
       case 'evidence':
         this.log.warn({ validator: a.a.validator, height: a.a.height, round: a.a.round, type: a.a.type, a: a.a.blockHash, b: a.b.blockHash, sigA: a.a.sig, sigB: a.b.sig }, 'EVIDENCE: authority signed two different votes');
         return [];
@@ -324,8 +333,23 @@ export class ConsensusHost {
     return { maxClockDriftMs: first ? this.opts.maxClockDriftMs : null, now: this.now(), proposer: first ? p.proposer : null };
   }
 
+  /** A quorum precommitted a block at this height that this node does not hold: sync, unless it has been committed meanwhile. */
+  private syncIfLacking(a: { height: number; round: number; blockHash: string }): Action[] {
+    if (this.deps.chain.head.height >= a.height) return [];
+    this.log.warn({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block this node lacks; syncing');
+    this.deps.onBehind?.();
+    return [];
+  }
+
   /** Rebuilds a compact proposal's block (mempool, else fetched) outside the queue, then validates it in the queue. */
-  private async receiveProposal(p: WireProposal, from: string): Promise<void> {
+  private receiveProposal(p: WireProposal, from: string): void {
+    const done: Promise<void> = this.assemble(p, from).finally(() => {
+      if (this.assembling.get(p.blockHash) === done) this.assembling.delete(p.blockHash);
+    });
+    this.assembling.set(p.blockHash, done);
+  }
+
+  private async assemble(p: WireProposal, from: string): Promise<void> {
     let got: AssembledBlock | null;
     try {
       got = await this.assembly.assemble(p, from);
@@ -436,7 +460,7 @@ export class ConsensusHost {
       this.future.push({ p, from });
       return 'accept';
     }
-    void this.receiveProposal(p, from);
+    this.receiveProposal(p, from);
     return 'accept';
   }
 }

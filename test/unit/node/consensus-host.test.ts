@@ -385,18 +385,46 @@ describe('ConsensusHost: proposals drive prevotes', () => {
     expect(built.hash).toBe(hash);
     await peer.chain.commit(built, certify(peer, 1, hash));
     expect(peer.chain.executedBlock(hash)).toBeUndefined(); // no longer a block for the next height
-    net.respond = async (_peer, protocol, req) => peerHost.net.serve(protocol, JSON.parse(Buffer.from(req).toString('utf8')));
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    net.respond = async (_peer, protocol, req) => {
+      await answered;
+      return peerHost.net.serve(protocol, JSON.parse(Buffer.from(req).toString('utf8')));
+    };
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    await waitFor(() => net.requests.length === 1, 5_000, 'the fetch');
+    // The quorum's precommits arrive while the block is being fetched.
     for (const k of env.authorities.slice(1)) {
       expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type: 'precommit', blockHash: hash }) }), 'peer-p')).toBe('accept');
     }
-    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    await h.idle();
+    answer();
     await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1 committed');
     expect(env.chain.head.hash).toBe(hash);
     expect(net.requests.map((r) => r.protocol)).toEqual(['proposal']);
     expect(env.chain.executedBlock(hash)).toBeUndefined();
     expect(env.chain.servableBlock(hash)!.decoded.every((d) => d.verified === true)).toBe(true);
-    // The engine saw the quorum before the block and asked for a sync; the block made it unnecessary.
-    expect(onBehind).toHaveBeenCalledTimes(1);
+    // No sync was asked for: the block came.
+    await h.idle();
+    expect(onBehind).not.toHaveBeenCalled();
+  });
+
+  it('a quorum precommitting a block whose fetch then fails makes it sync, once the fetch has failed', async () => {
+    const { env, proposer, h, net, onBehind, block, hash } = await nextHeightProposal();
+    let fail!: () => void;
+    const failed = new Promise<void>((r) => (fail = r));
+    net.respond = async () => {
+      await failed;
+      throw new Error('unreachable');
+    };
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    for (const k of env.authorities.slice(1)) h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type: 'precommit', blockHash: hash }) }), 'peer-p');
+    await waitFor(() => net.requests.length === 1, 5_000, 'the fetch');
+    await h.idle();
+    expect(onBehind).not.toHaveBeenCalled();
+    fail();
+    await waitFor(() => onBehind.mock.calls.length === 1, 5_000, 'a sync request');
+    expect(env.chain.head.height).toBe(0);
   });
 
   it('keeps a proposal for the height after next until that height starts', async () => {
