@@ -189,6 +189,16 @@ export class NodeApiImpl implements NodeApi {
       ['medledger_last_block_age_seconds', 'gauge', 'Seconds since the time of the latest final block', this.lastBlockAgeMs() / 1000],
     ] as const;
     const out = lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`);
+    const g = this.d.network?.gossipCounters();
+    if (g) {
+      const topics = Object.keys(g) as Array<keyof typeof g>;
+      out.push('# HELP medledger_gossip_messages_total Gossip messages by topic: published by this node (out), received from peers before validation (in)');
+      out.push('# TYPE medledger_gossip_messages_total counter');
+      for (const t of topics) out.push(`medledger_gossip_messages_total{topic="${t}",direction="in"} ${g[t].in}`, `medledger_gossip_messages_total{topic="${t}",direction="out"} ${g[t].out}`);
+      out.push('# HELP medledger_gossip_bytes_total Payload bytes of those messages');
+      out.push('# TYPE medledger_gossip_bytes_total counter');
+      for (const t of topics) out.push(`medledger_gossip_bytes_total{topic="${t}",direction="in"} ${g[t].inBytes}`, `medledger_gossip_bytes_total{topic="${t}",direction="out"} ${g[t].outBytes}`);
+    }
     const t = this.d.heightTiming;
     if (t) {
       const secs = t.secondsByPhase();

@@ -6,7 +6,7 @@
 import { TopicValidatorResult, type GossipsubMessage, type Message } from '@libp2p/gossipsub';
 import type { Logger } from '../util/logger.js';
 import { errMessage } from './errors.js';
-import { TOPICS, topicName, type GossipHandler, type GossipVerdict, type Topic } from './interface.js';
+import { emptyGossipCounters, TOPICS, topicName, type GossipCounters, type GossipHandler, type GossipVerdict, type Topic } from './interface.js';
 import type { GossipSubExt } from './libp2p-factory.js';
 import type { Membership } from './membership.js';
 
@@ -64,12 +64,20 @@ export interface GossipModules {
 export class Gossip {
   private readonly handlers = new Map<Topic, GossipHandler[]>();
   private inflightValidations = 0;
+  private readonly counters = emptyGossipCounters();
 
   constructor(private readonly opts: GossipOptions, private readonly m: GossipModules) {}
 
   /** Subscribe to every topic (at start). */
   subscribeAll(): void {
     for (const name of this.opts.topicByName.keys()) this.m.pubsub.subscribe(name);
+  }
+
+  /** A copy of the message counters. */
+  countersNow(): GossipCounters {
+    const c = emptyGossipCounters();
+    for (const t of TOPICS) Object.assign(c[t], this.counters[t]);
+    return c;
   }
 
   onGossip(topic: Topic, handler: GossipHandler): void {
@@ -94,6 +102,9 @@ export class Gossip {
         log.debug({ topic }, 'no peers subscribed: gossip dropped');
         return;
       }
+      const c = this.counters[topic];
+      c.out++;
+      c.outBytes += data.length;
       pubsub.publish(name, data).then(
         (r) => log.debug({ topic, recipients: r.recipients.length }, 'gossip published'),
         (err: unknown) => log.debug({ topic, err: errMessage(err) }, 'gossip publish failed'),
@@ -112,6 +123,11 @@ export class Gossip {
    */
   async onMessage(m: GossipsubMessage): Promise<void> {
     const source = m.propagationSource.toString();
+    const topic = this.opts.topicByName.get(m.msg.topic);
+    if (topic !== undefined) {
+      this.counters[topic].in++;
+      this.counters[topic].inBytes += m.msg.data.length;
+    }
     let verdict: GossipVerdict;
     try {
       if (this.opts.relayMesh) await yieldToIo();

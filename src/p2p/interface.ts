@@ -49,6 +49,17 @@ export interface Network {
   /** Record an offence; repeated offences disconnect the peer and refuse it for a while. */
   penalize(peerId: string, reason: string): void;
   onPeerChange(handler: PeerChangeHandler): void;
+  /** Gossip messages and payload bytes per topic since start (metrics). */
+  gossipCounters(): GossipCounters;
+}
+
+/** Per topic: messages this node published (`out`) and received from peers before validation (`in`), and their payload bytes. */
+export type GossipCounters = Record<Topic, { in: number; inBytes: number; out: number; outBytes: number }>;
+
+export function emptyGossipCounters(): GossipCounters {
+  const c = {} as GossipCounters;
+  for (const t of TOPICS) c[t] = { in: 0, inBytes: 0, out: 0, outBytes: 0 };
+  return c;
 }
 
 export interface NetworkOptions {

@@ -8,7 +8,7 @@ import { errMessage } from './errors.js';
 import { Gossip, gossipTopics } from './gossip.js';
 import {
   DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_MESH_DEGREE,
-  type GossipHandler, type Network, type NetworkOptions, type PeerChangeHandler,
+  type GossipCounters, type GossipHandler, type Network, type NetworkOptions, type PeerChangeHandler,
   type ReqProtocol, type RequestHandler, type Topic,
 } from './interface.js';
 import { createMedledgerLibp2p, type GossipSubExt, type MedledgerLibp2p } from './libp2p-factory.js';
@@ -195,6 +195,10 @@ export class Libp2pNetwork implements Network {
   }
 
   // ---------------------------------------------------------------- gossip and request/response
+
+  gossipCounters(): GossipCounters {
+    return this.gossip.countersNow();
+  }
 
   onGossip(topic: Topic, handler: GossipHandler): void {
     this.gossip.onGossip(topic, handler);

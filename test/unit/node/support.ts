@@ -19,7 +19,7 @@ import type { ChainParams, Commit, Genesis, Tx, TxBody } from '../../../src/chai
 import { createTxDecoder } from '../../../src/chain/validate-tx.js';
 import { TxAdmission, type TxDecoder } from '../../../src/node/admission.js';
 import { ChainService, type Executed } from '../../../src/node/chain-service.js';
-import type { GossipHandler, GossipVerdict, Network, PeerChangeHandler, ReqProtocol, RequestHandler, Topic } from '../../../src/p2p/interface.js';
+import { emptyGossipCounters, type GossipCounters, type GossipHandler, type GossipVerdict, type Network, type PeerChangeHandler, type ReqProtocol, type RequestHandler, type Topic } from '../../../src/p2p/interface.js';
 import { recordHandlers } from '../../../src/records/index.js';
 import { ChainStore } from '../../../src/storage/store.js';
 import { BlockLog, type BlockLogIo } from '../../../src/storage/block-log.js';
@@ -262,6 +262,16 @@ export class FakeNetwork implements Network {
 
   connectedPeers(): string[] {
     return [...this.peers];
+  }
+
+  /** Counts what the test published (out); nothing arrives from real peers (in). */
+  gossipCounters(): GossipCounters {
+    const c = emptyGossipCounters();
+    for (const p of this.published) {
+      c[p.topic].out++;
+      c[p.topic].outBytes += p.data.length;
+    }
+    return c;
   }
 
   setAllowedPeers(peerIds: Iterable<string>): void {

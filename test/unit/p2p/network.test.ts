@@ -28,6 +28,27 @@ describe('gossip', () => {
     expect(seenB.tx.filter((s) => s === 'tx-1')).toHaveLength(1);
   });
 
+  it('counts messages and payload bytes per topic and direction (metrics)', async () => {
+    const [ka, kb] = await cluster.keys(2);
+    const a = await cluster.node(ka!, { allowedPeers: ids(ka!, kb!) });
+    const b = await cluster.node(kb!, { allowedPeers: ids(ka!, kb!), peers: [addrOf(a)] });
+    const seenB = collect(b);
+    await warmUp(a, 'tx', () => seenB.tx);
+    const a0 = a.gossipCounters();
+    const b0 = b.gossipCounters();
+    a.publish('tx', enc('tx-12345'));
+    a.publish('tx', enc('tx-6'));
+    await waitFor(() => seenB.tx.includes('tx-12345') && seenB.tx.includes('tx-6'), 3_000, 'gossip');
+    const a1 = a.gossipCounters();
+    const b1 = b.gossipCounters();
+    expect({ out: a1.tx.out - a0.tx.out, outBytes: a1.tx.outBytes - a0.tx.outBytes }).toEqual({ out: 2, outBytes: 12 });
+    expect({ in: b1.tx.in - b0.tx.in, inBytes: b1.tx.inBytes - b0.tx.inBytes }).toEqual({ in: 2, inBytes: 12 });
+    expect(b1.consensus).toEqual(b0.consensus);
+    // A snapshot, not a live view.
+    a1.tx.out = -1;
+    expect(a.gossipCounters().tx.out).toBe(a0.tx.out + 2);
+  });
+
   it('three nodes fully connected: everyone gets it once', async () => {
     const ks = await cluster.keys(3);
     const all = ids(...ks);
