@@ -73,6 +73,12 @@ export interface ValidateOptions {
 /** Committed blocks kept in memory for peers' block requests (ChainService.servableBlock). */
 const RECENT_COMMITS = 4;
 
+/** A block as peers fetch it: its header and its txs' wire bytes (JCS). */
+export interface ServableBlock {
+  header: Header;
+  wires: readonly Buffer[];
+}
+
 export class ChainService {
   private headInfo!: HeadInfo;
   private durableInfo!: HeadInfo;
@@ -90,8 +96,8 @@ export class ChainService {
   private readonly fatalListeners: Array<(err: Error) => void> = [];
   private authorities: Authority[] = [];
   private readonly executed = new Map<string, Executed>();
-  /** The last few blocks committed here, by hash (see `servableBlock`). */
-  private readonly recentCommits = new Map<string, Executed>();
+  /** The last few blocks committed here, by hash, as header and tx wire bytes only (see `servableBlock`). */
+  private readonly recentCommits = new Map<string, ServableBlock>();
   private readonly commitListeners: Array<(e: Executed, commit: Commit) => void> = [];
   /** Txs committed since start, and those among them whose signature this node did not verify (must stay 0). */
   committedTxs = 0;
@@ -277,8 +283,9 @@ export class ChainService {
    * committed it by then (the quorum precommitted without it): from memory, as the batch
    * may not be written yet.
    */
-  servableBlock(hash: string): Executed | undefined {
-    return this.executed.get(hash) ?? this.recentCommits.get(hash);
+  servableBlock(hash: string): ServableBlock | undefined {
+    const e = this.executed.get(hash);
+    return e ? { header: e.block.header, wires: e.decoded.map((d) => d.wire) } : this.recentCommits.get(hash);
   }
 
   /** Header rules that do not depend on the txs; a cached execution when this block was executed already. */
@@ -389,7 +396,7 @@ export class ChainService {
     if (e.result.nextAuthorities) this.authorities = [...e.result.nextAuthorities];
     this.executed.clear();
     if (this.recentCommits.size >= RECENT_COMMITS) this.recentCommits.delete(this.recentCommits.keys().next().value as string);
-    this.recentCommits.set(e.hash, e);
+    this.recentCommits.set(e.hash, { header: e.block.header, wires: txWires });
     const nonces = new Map<string, number>();
     for (const d of e.decoded) {
       nonces.set(d.tx.from, d.tx.nonce + 1);

@@ -144,9 +144,9 @@ export class ProposalAssembly {
       this.deps.network?.penalize(from, 'malformed proposal block request');
       throw new Error('request must be {"hash": 64 lowercase hex}');
     }
-    const e = this.deps.chain.servableBlock(hash);
-    if (!e) throw new Error(`no proposed or recent block ${hash.slice(0, 12)} here`);
-    return jsonAround(`{"header":${JSON.stringify(e.block.header)},"txs":[`, e.decoded.map((d) => d.wire), ']}');
+    const b = this.deps.chain.servableBlock(hash);
+    if (!b) throw new Error(`no proposed or recent block ${hash.slice(0, 12)} here`);
+    return jsonAround(`{"header":${JSON.stringify(b.header)},"txs":[`, b.wires, ']}');
   }
 }
 
