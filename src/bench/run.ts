@@ -57,9 +57,21 @@ export interface BenchOutcome {
 
 export const CHAIN_ID = 'medledger-bench';
 const NEW_ORG = { org: 'lab', name: 'Bench Reference Lab' };
-const SENDER_PIPELINE = 4;
+/** The fewest JSON-RPC requests a sender may have under way at once. */
+const MIN_SENDER_PIPELINE = 4;
 /** SPEC §6's default in-flight cap; the warm-up's cap when a --rate load has none. */
 export const DEFAULT_INFLIGHT = 2000;
+
+/**
+ * JSON-RPC requests a sender thread may have under way at once: enough for its node's
+ * share of the in-flight cap (or of one second of a --rate load) to be in requests at
+ * once, and at least 4. With a fixed 4, one node at --inflight 4000 never had more than
+ * ~1,100 txs in flight (latency x tps): the client, not the node, set the pace.
+ */
+export function senderPipeline(o: { nodes: number; batch: number; inflight: number | null; rate: number | null }): number {
+  const share = Math.max(o.inflight ?? 0, o.rate ?? 0) / o.nodes;
+  return Math.max(MIN_SENDER_PIPELINE, Math.ceil(share / o.batch));
+}
 
 /** Default load accounts: one per 50 txs, from 16 up to 256. */
 export function defaultAccounts(txs: number): number {
@@ -113,7 +125,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     const nodeOf = plan.load.map((t) => t.node);
     const driveRange = (from: number, to: number, load: { inflight: number | null; rate: number | null }, startHeight: number, onStart?: () => void) => drive({
       onStart, urls: c.urls, jsons: signed.jsons.slice(from, to), hashes: signed.hashes.slice(from, to), nodeOf: nodeOf.slice(from, to),
-      ...load, batch: o.batch, pipeline: SENDER_PIPELINE, startHeight, stallMs: o.stallMs,
+      ...load, batch: o.batch, pipeline: senderPipeline({ nodes: o.nodes, batch: o.batch, ...load }), startHeight, stallMs: o.stallMs,
       signal, check: () => c.check(), progress: (p) => progress.update(p), warn: (m) => progress.line(`warning: ${m}`),
     });
     let startHeight = setup.height;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bench } from '../../../src/cli/commands/bench.js';
 import { UsageError } from '../../../src/cli/args.js';
-import { defaultAccounts } from '../../../src/bench/run.js';
+import { defaultAccounts, senderPipeline } from '../../../src/bench/run.js';
 import { accountSplit, minAccounts } from '../../../src/bench/plan.js';
 
 describe('medledger bench flags', () => {
@@ -27,5 +27,14 @@ describe('medledger bench flags', () => {
     expect(defaultAccounts(20_000)).toBe(256);
     expect(defaultAccounts(300)).toBe(16);
     expect(defaultAccounts(2000)).toBe(40);
+  });
+
+  it('a sender may have its node\'s share of the in-flight cap (or of a second of --rate) in requests at once, at least 4', () => {
+    expect(senderPipeline({ nodes: 1, batch: 100, inflight: 4000, rate: null })).toBe(40);
+    expect(senderPipeline({ nodes: 4, batch: 100, inflight: 2000, rate: null })).toBe(5);
+    expect(senderPipeline({ nodes: 4, batch: 100, inflight: 200, rate: null })).toBe(4);
+    expect(senderPipeline({ nodes: 2, batch: 10, inflight: null, rate: 3000 })).toBe(150);
+    expect(senderPipeline({ nodes: 4, batch: 100, inflight: null, rate: 200 })).toBe(4);
+    expect(senderPipeline({ nodes: 3, batch: 100, inflight: 1000, rate: 6000 })).toBe(20);
   });
 });
