@@ -1,11 +1,11 @@
-import { TOPICS, type Topic } from '../p2p/interface.js';
+import { TOPICS, type GossipCounters, type Topic } from '../p2p/interface.js';
 
 /**
  * Gossip traffic of one node during the measured load, from its /metrics
  * (`medledger_gossip_messages_total`, `medledger_gossip_bytes_total`, by topic and
- * direction) read when the load starts and when it ends.
+ * direction) read when the load starts and when it ends: the node's own counters.
  */
-export type GossipCounts = Record<Topic, { in: number; out: number; inBytes: number; outBytes: number }>;
+export type GossipCounts = GossipCounters;
 
 /** The gossip counters of one parsed /metrics page; null when the node exposes none. */
 export function gossipSample(metrics: ReadonlyMap<string, number>): GossipCounts | null {

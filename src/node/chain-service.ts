@@ -50,6 +50,14 @@ export interface ValidateOptions {
   proposer: string | null;
 }
 
+/** Committed blocks kept in memory for peers' block requests (ChainService.servableBlock). */
+const RECENT_COMMITS = 4;
+
+/** A block as peers fetch it: its header and its txs' wire bytes (JCS). */
+export interface ServableBlock {
+  header: Header;
+  wires: readonly Buffer[];
+}
 
 /**
  * Owns the committed head, the in-memory world state and the block pipeline: build a
@@ -70,15 +78,6 @@ export interface ValidateOptions {
  * signed nothing above the block it comes back to and can sign the next one. A failed
  * write stops all further commits and is reported to `onFatal` listeners.
  */
-/** Committed blocks kept in memory for peers' block requests (ChainService.servableBlock). */
-const RECENT_COMMITS = 4;
-
-/** A block as peers fetch it: its header and its txs' wire bytes (JCS). */
-export interface ServableBlock {
-  header: Header;
-  wires: readonly Buffer[];
-}
-
 export class ChainService {
   private headInfo!: HeadInfo;
   private durableInfo!: HeadInfo;
