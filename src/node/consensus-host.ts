@@ -10,6 +10,7 @@ import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, type ValidateOptions } from './chain-service.js';
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
+import { SerialInputs } from './serial-inputs.js';
 import { DoubleSignError, type Signer } from './signer.js';
 import { HeightTiming } from './height-timing.js';
 import { WakeTimers } from './wake-timers.js';
@@ -57,11 +58,8 @@ export class ConsensusHost {
   private readonly engine: ConsensusEngine;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly inputs: Array<() => Action[] | Promise<Action[]>> = [];
-  private draining = false;
-  /** The input being performed, awaited by stop(). */
-  private current: Promise<void> = Promise.resolve();
-  private stopped = false;
+  /** Engine inputs, performed one at a time (with the actions they lead to). */
+  private readonly inputs: SerialInputs<() => Action[] | Promise<Action[]>>;
   private readonly timers = new Set<NodeJS.Timeout>();
   /** When an idle height starts: the batching window and the empty-block interval. */
   private readonly wakes: WakeTimers;
@@ -82,6 +80,14 @@ export class ConsensusHost {
   constructor(private readonly opts: ConsensusHostOptions, private readonly deps: ConsensusHostDeps) {
     this.log = deps.logger.child({ module: 'consensus' });
     this.now = deps.now ?? Date.now;
+    this.inputs = new SerialInputs(async (input) => {
+      try {
+        await this.perform(await input());
+      } catch (err) {
+        this.log.error({ err }, 'consensus input failed');
+      }
+      this.markAwake(); // a proposal can also start an idle height
+    });
     this.engine = new ConsensusEngine({ chainId: deps.chain.genesis.chainId, self: deps.signer?.account ?? null, timeouts: opts.timeouts }, this.log);
     this.wakes = new WakeTimers(
       { blockWindowMs: opts.blockWindowMs, emptyBlockIntervalMs: opts.emptyBlockIntervalMs, maxBlockTxs: deps.chain.genesis.params.maxBlockTxs },
@@ -113,17 +119,17 @@ export class ConsensusHost {
 
   /** Stops taking inputs and waits for the one in progress (a commit) to finish, so storage can close. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    const current = this.inputs.stop();
     this.resender.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.wakes.stop();
-    await this.current;
+    await current;
   }
 
   /** Resolves when every queued input has been processed (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (!this.stopped && (this.draining || this.inputs.length > 0)) await new Promise((r) => setTimeout(r, 5));
+  idle(): Promise<void> {
+    return this.inputs.idle();
   }
 
   private startNextHeight(): Action[] {
@@ -182,35 +188,12 @@ export class ConsensusHost {
 
   /** Queues an input for the single writer; false once stopped. */
   private enqueue(input: () => Action[] | Promise<Action[]>): boolean {
-    if (this.stopped) return false;
-    this.inputs.push(input);
-    if (!this.draining) void this.drain();
-    return true;
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.inputs.length > 0 && !this.stopped) {
-        const input = this.inputs.shift()!;
-        this.current = (async () => {
-          try {
-            await this.perform(await input());
-          } catch (err) {
-            this.log.error({ err }, 'consensus input failed');
-          }
-          this.markAwake(); // a proposal can also start an idle height
-        })();
-        await this.current;
-      }
-    } finally {
-      this.draining = false;
-    }
+    return this.inputs.push(input);
   }
 
   private async perform(actions: Action[]): Promise<void> {
     for (const a of actions) {
-      if (this.stopped) return;
+      if (this.inputs.stopped) return;
       const more = await this.act(a);
       if (more.length > 0) await this.perform(more);
     }
