@@ -1,5 +1,5 @@
 import { meanOverNodes, type HeightPhases } from './height-phases.js';
-import type { GossipCounts } from './gossip-counts.js';
+import type { GossipCounters } from '../p2p/interface.js';
 import type { HeightPhase } from '../node/height-timing.js';
 import {
   latencies, latencySummary, pickBucketMs, round1, steadyWindow, timeline, windowStats,
@@ -24,7 +24,7 @@ export interface NodeReport {
   /** Mean wall time per height of each consensus phase during the load (bench/height-phases.ts); null when not measured. */
   heightPhases: HeightPhases | null;
   /** Gossip messages and payload bytes by topic during the load (bench/gossip-counts.ts); null when not measured. */
-  gossip: GossipCounts | null;
+  gossip: GossipCounters | null;
 }
 
 export interface BenchReport {

@@ -10,7 +10,8 @@ import { buildPlan, mixOf } from './plan.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
 import { assembleReport, warmupReport, type BenchReport, type NodeReport, type WarmupReport } from './report.js';
 import { getText, parsePrometheus, rpcBatch, rpcCall } from './rpc.js';
-import { gossipBetween, gossipSample, type GossipCounts } from './gossip-counts.js';
+import { gossipBetween, gossipSample } from './gossip-counts.js';
+import type { GossipCounters } from '../p2p/interface.js';
 import { phaseSample, phasesBetween, type PhaseSample } from './height-phases.js';
 import { runSetup, waitForHeight } from './setup.js';
 import { signAll } from './sign.js';
@@ -78,7 +79,7 @@ export function defaultAccounts(txs: number): number {
   return Math.min(256, Math.max(16, Math.ceil(txs / 50)));
 }
 
-async function nodeMetrics(url: string): Promise<{ committed: number | null; unverified: number | null; phases: PhaseSample | null; gossip: GossipCounts | null }> {
+async function nodeMetrics(url: string): Promise<{ committed: number | null; unverified: number | null; phases: PhaseSample | null; gossip: GossipCounters | null }> {
   try {
     const m = parsePrometheus((await getText(`${url}/metrics`)).text);
     return { committed: m.get('medledger_txs_committed_total') ?? null, unverified: m.get('medledger_txs_committed_unverified_total') ?? null, phases: phaseSample(m), gossip: gossipSample(m) };
