@@ -2,13 +2,13 @@
  * Per-transaction hot steps of admission and block validation, on a realistic
  * access.log wire tx from the bench's load. Run: npx vitest bench --run bench/
  */
-import { createPublicKey, hash as nodeHash, verify as nodeVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash as nodeHash, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import sodium from 'sodium-native';
 import { bench, describe } from 'vitest';
 import { canonicalBytes } from '../src/chain/jcs.js';
 import { sha256 } from '../src/chain/hash.js';
-import { verify, verifyStrictNoble } from '../src/chain/ed25519.js';
+import { sign, verify, verifyStrictNoble } from '../src/chain/ed25519.js';
 import { txBody } from '../src/chain/tx.js';
 import { createTxDecoder } from '../src/chain/validate-tx.js';
 import { buildWorld, HANDLERS } from './support.js';
@@ -59,4 +59,18 @@ describe('Ed25519 verify', () => {
   bench('@noble/curves, strict (zip215: false)', () => {
     ed25519.verify(sig, hashBytes, pub, { zip215: false });
   }, { time: 1000 });
+});
+
+// Votes, proposals and the bench's pre-signed load: not per tx at a node, but per height.
+const SEED = '53a101f582d94bb075a0fb630282040ef7f38d7538e0cf3c2761ebc2c591e6f8';
+const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(SEED, 'hex')]), format: 'der', type: 'pkcs8' });
+if (nodeSign(null, hashBytes, privateKey).toString('hex') !== sign(SEED, hashBytes)) throw new Error('libsodium and node:crypto signatures differ');
+
+describe('Ed25519 sign', () => {
+  bench('node:crypto, cached KeyObject', () => {
+    nodeSign(null, hashBytes, privateKey);
+  });
+  bench('chain/ed25519 sign (libsodium, key derived once per seed)', () => {
+    sign(SEED, hashBytes);
+  });
 });
