@@ -74,6 +74,16 @@ export function senderPipeline(o: { nodes: number; batch: number; inflight: numb
   return Math.max(MIN_SENDER_PIPELINE, Math.ceil(share / o.batch));
 }
 
+/**
+ * Default warm-up: 1.5 M txs, at most 30,000 (30,000 for the default 20,000). V8 keeps
+ * compiling a fresh node's code for its first ~50 s under load; after 10,000 warm-up txs
+ * its compiler threads still took ~8.5% of the nodes' CPU in the measured window, ~5%
+ * after 30,000 (perf, docs/bench.md session 12). A long-running node pays that once.
+ */
+export function defaultWarmup(txs: number): number {
+  return Math.min(30_000, Math.ceil(txs * 1.5));
+}
+
 /** Default load accounts: one per 50 txs, from 16 up to 256. */
 export function defaultAccounts(txs: number): number {
   return Math.min(256, Math.max(16, Math.ceil(txs / 50)));

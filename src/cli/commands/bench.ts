@@ -1,5 +1,5 @@
 import { formatPhases } from '../../bench/height-phases.js';
-import { DEFAULT_INFLIGHT, defaultAccounts, runBench, type BenchOptions } from '../../bench/run.js';
+import { DEFAULT_INFLIGHT, defaultAccounts, defaultWarmup, runBench, type BenchOptions } from '../../bench/run.js';
 import { minAccounts } from '../../bench/plan.js';
 import { machineDrift } from '../../bench/report.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
@@ -11,7 +11,7 @@ export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [
   --nodes N      node processes (default 4)
   --txs M        load transactions (default 20000)
   --warmup W     txs sent first (as fast as the in-flight cap allows, also with --rate) and
-                 not counted, so the nodes' code is compiled (default min(M, 10000); 0 = none)
+                 not counted, so the nodes' code is compiled (default 1.5 M, at most 30000; 0 = none)
   --inflight K   at most K submitted but not committed (default 2000; with --rate, no cap unless given)
   --rate R       submit at R tx/s instead
   --out DIR      where the report goes (default ./bench-out)
@@ -33,7 +33,7 @@ export async function bench(argv: string[]): Promise<number> {
     return 0;
   }
   const txs = intFlag(values.txs, 'txs', 20_000, 1, 10_000_000);
-  const warmup = intFlag(values.warmup, 'warmup', Math.min(txs, 10_000), 0, 10_000_000);
+  const warmup = intFlag(values.warmup, 'warmup', defaultWarmup(txs), 0, 10_000_000);
   const rate = values.rate === undefined ? null : intFlag(values.rate, 'rate', 0, 1, 1_000_000);
   const inflight = values.inflight === undefined && rate !== null ? null : intFlag(values.inflight, 'inflight', DEFAULT_INFLIGHT, 1, 10_000_000);
   const nodes = intFlag(values.nodes, 'nodes', 4, 1, 32);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bench } from '../../../src/cli/commands/bench.js';
 import { UsageError } from '../../../src/cli/args.js';
-import { defaultAccounts, senderPipeline } from '../../../src/bench/run.js';
+import { defaultAccounts, defaultWarmup, senderPipeline } from '../../../src/bench/run.js';
 import { accountSplit, minAccounts } from '../../../src/bench/plan.js';
 
 describe('medledger bench flags', () => {
@@ -21,6 +21,13 @@ describe('medledger bench flags', () => {
     expect(minAccounts(17)).toBe(21);
     expect(accountSplit(minAccounts(17)).staff).toBeGreaterThanOrEqual(17);
     expect(accountSplit(minAccounts(17) - 1).staff).toBeLessThan(17);
+  });
+
+  it('default warm-up: 1.5 M txs, at most 30,000', () => {
+    expect(defaultWarmup(20_000)).toBe(30_000);
+    expect(defaultWarmup(100_000)).toBe(30_000);
+    expect(defaultWarmup(300)).toBe(450);
+    expect(defaultWarmup(1)).toBe(2);
   });
 
   it('default accounts: one per 50 txs, 16 to 256', () => {
