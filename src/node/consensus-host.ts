@@ -1,7 +1,5 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
-import { proposerOf } from '../consensus/params.js';
-import { MAX_PROPOSALS_PER_ROUND } from '../consensus/proposals.js';
 import { compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
@@ -10,6 +8,7 @@ import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
 import type { GossipVerdict, Network } from '../p2p/interface.js';
 import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, type ValidateOptions } from './chain-service.js';
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
+import { ProposalGate } from './proposal-gate.js';
 import { SerialInputs } from './serial-inputs.js';
 import { DoubleSignError, type Signer } from './signer.js';
 import { HeightTiming } from './height-timing.js';
@@ -26,6 +25,11 @@ export interface ConsensusHostOptions {
   maxClockDriftMs: number;
   /** While a height is not progressing, re-publish our own messages this often (rebroadcast.ts). */
   rebroadcastMs: number;
+  /**
+   * A quorum's precommits for a block whose proposal has not arrived yet (small votes can
+   * overtake a large proposal) wait this long for it before the node syncs; 0 = sync at once.
+   */
+  missingBlockGraceMs: number;
 }
 
 export interface ConsensusHostDeps {
@@ -42,12 +46,6 @@ export interface ConsensusHostDeps {
   /** Called before our proposal is broadcast: send queued txs first, so peers hold the block's txs. */
   beforePropose?: () => void;
 }
-
-/** Proposals for heights after the next one, kept until their height starts. */
-const MAX_FUTURE_PROPOSALS = 16;
-
-/** Proposals more rounds ahead of ours than this are ignored (round skipping brings us there first). */
-const MAX_ROUNDS_AHEAD = 16;
 
 /**
  * Drives the pure consensus engine: one serial input queue (gossip, timers, mempool
@@ -67,11 +65,9 @@ export class ConsensusHost {
   private readonly resender: Rebroadcaster<WireMessage>;
   /** Proposals seen at the current height by block hash: the one we precommit is persisted as our lock. */
   private proposals = new Map<string, Proposal>();
-  /** Distinct proposed blocks per round at the current height, capped before any block work. */
-  private proposalsPerRound = new Map<number, Set<string>>();
+  /** Which gossiped proposals get block work now, later, or never. */
+  private readonly gate = new ProposalGate();
   private readonly assembly: ProposalAssembly;
-  /** Compact proposals for a later height than the next, with their author. */
-  private future: Array<{ p: WireProposal; from: string }> = [];
   /** Compact proposals whose block is being rebuilt or fetched, by block hash: settle once its validation is queued. */
   private readonly assembling = new Map<string, Promise<void>>();
   /** Where each height's wall time goes (metrics). */
@@ -138,13 +134,7 @@ export class ConsensusHost {
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
     this.resender.newHeight();
     this.proposals = new Map();
-    this.proposalsPerRound = new Map();
-    const future = this.future;
-    this.future = [];
-    for (const f of future) {
-      if (f.p.height === height) this.receiveProposal(f.p, f.from);
-      else if (f.p.height > height) this.future.push(f);
-    }
+    for (const f of this.gate.startHeight(height)) this.receiveProposal(f.p, f.from);
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
     // After a restart while locked: hand the engine the locked proposal again, so it can
     // prevote it and, as proposer, re-propose it (its time is old: no clock check).
@@ -228,14 +218,9 @@ export class ConsensusHost {
         this.resender.send({ kind: 'vote', vote: signed });
         return this.engine.onVoteSigned(signed);
       }
-      case 'scheduleTimeout': {
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          this.enqueue(() => this.engine.onTimeout(a.timeout));
-        }, a.delayMs);
-        this.timers.add(t);
+      case 'scheduleTimeout':
+        this.schedule(a.delayMs, () => this.engine.onTimeout(a.timeout));
         return [];
-      }
       case 'validateProposal':
         this.proposals.set(a.proposal.blockHash, a.proposal);
         return this.engine.onProposal(a.proposal, this.checkProposal(a.proposal, true));
@@ -250,17 +235,8 @@ export class ConsensusHost {
         this.timing.mark(e.block.header.height, 'committed', this.now());
         return this.startNextHeight();
       }
-      case 'missingBlock': {
-        const assembling = this.assembling.get(a.blockHash);
-        if (assembling) {
-          // Its block is on its way (often fetched from a peer that has committed it): the quorum's
-          // precommits commit it once it arrives. Sync only if it does not.
-          this.log.debug({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block being fetched; waiting for it');
-          void assembling.then(() => this.enqueue(() => this.syncIfLacking(a)));
-          return [];
-        }
-        return this.syncIfLacking(a);
-      }
+      case 'missingBlock':
+        return this.onMissingBlock(a, this.opts.missingBlockGraceMs);
       case 'evidence':
         this.log.warn({ validator: a.a.validator, height: a.a.height, round: a.a.round, type: a.a.type, a: a.a.blockHash, b: a.b.blockHash, sigA: a.a.sig, sigB: a.b.sig }, 'EVIDENCE: authority signed two different votes');
         return [];
@@ -316,7 +292,38 @@ export class ConsensusHost {
     return { maxClockDriftMs: first ? this.opts.maxClockDriftMs : null, now: this.now(), proposer: first ? p.proposer : null };
   }
 
-  /** A quorum precommitted a block at this height that this node does not hold: sync, unless it has been committed meanwhile. */
+  /**
+   * A quorum precommitted a block at this height that this node does not hold. If its
+   * proposal is being assembled (rebuilt or fetched, often from a peer that has committed
+   * it), the quorum's precommits commit it once it arrives; if the proposal has not come
+   * yet, it gets `graceMs` to come. The node syncs only if the block does not arrive.
+   */
+  private onMissingBlock(a: { height: number; round: number; blockHash: string }, graceMs: number): Action[] {
+    if (this.deps.chain.head.height >= a.height) return [];
+    const assembling = this.assembling.get(a.blockHash);
+    if (assembling) {
+      this.log.debug({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block being fetched; waiting for it');
+      void assembling.then(() => this.enqueue(() => this.syncIfLacking(a)));
+      return [];
+    }
+    if (graceMs > 0) {
+      this.log.debug({ height: a.height, round: a.round, block: a.blockHash, graceMs }, 'quorum precommitted a block whose proposal has not arrived; waiting for it');
+      this.schedule(graceMs, () => this.onMissingBlock(a, 0));
+      return [];
+    }
+    return this.syncIfLacking(a);
+  }
+
+  /** Queues `input` after `delayMs` (cancelled by stop). */
+  private schedule(delayMs: number, input: () => Action[]): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(input);
+    }, delayMs);
+    this.timers.add(t);
+  }
+
+  /** Sync, unless the block at this height has been committed meanwhile. */
   private syncIfLacking(a: { height: number; round: number; blockHash: string }): Action[] {
     if (this.deps.chain.head.height >= a.height) return [];
     this.log.warn({ height: a.height, round: a.round, block: a.blockHash }, 'quorum precommitted a block this node lacks; syncing');
@@ -423,27 +430,11 @@ export class ConsensusHost {
     if (p.height <= head) return 'ignore';
     if (!set.has(p.proposer)) return p.height === head + 1 ? 'reject' : 'ignore';
     if (!verifyProposal(chainId, p)) return 'reject';
-    // Only the round's proposer may propose, within a sane round window: checked before
-    // any block work, so an authority cannot make every node execute blocks at will.
-    if (p.height === head + 1) {
-      const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
-      if (proposerOf(validators, p.height, p.round) !== p.proposer) return 'reject';
-      if (p.round > this.engine.status().round + MAX_ROUNDS_AHEAD) return 'ignore';
-      // A proposer signing many blocks for one round is equivocating: the engine keeps at
-      // most MAX_PROPOSALS_PER_ROUND, so validating more would be wasted work.
-      const blocks = this.proposalsPerRound.get(p.round) ?? new Set<string>();
-      if (!blocks.has(p.blockHash) && blocks.size >= MAX_PROPOSALS_PER_ROUND) return 'ignore';
-      blocks.add(p.blockHash);
-      this.proposalsPerRound.set(p.round, blocks);
-    }
-    if (p.height > head + 1) {
-      this.deps.onBehind?.();
-      // Often only the commit of the next height is still queued here: keep it for its height.
-      if (this.future.length >= MAX_FUTURE_PROPOSALS) this.future.shift();
-      this.future.push({ p, from });
-      return 'accept';
-    }
-    this.receiveProposal(p, from);
+    const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
+    const verdict = this.gate.admit(p, from, { height: head + 1, round: this.engine.status().round, validators });
+    if (verdict === 'kept') this.deps.onBehind?.();
+    else if (verdict === 'now') this.receiveProposal(p, from);
+    else return verdict;
     return 'accept';
   }
 }

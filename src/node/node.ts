@@ -29,6 +29,12 @@ import { extraMethods } from './methods.js';
 
 /** A tx waiting behind a nonce gap for longer than this is dropped. */
 const MEMPOOL_GAP_EXPIRY_MS = 10 * 60_000;
+/**
+ * How long a quorum's precommits for a block whose proposal has not arrived wait for it
+ * before a sync: under load the small votes can overtake the proposal (~100 KB) on the
+ * wire. A node that really missed it hears the next height's votes and syncs from those.
+ */
+const MISSING_BLOCK_GRACE_MS = 500;
 
 export interface StartOptions {
   home: string;
@@ -113,6 +119,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
         blockWindowMs: config.blockWindowMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000, rebroadcastMs: 1000,
+        missingBlockGraceMs: MISSING_BLOCK_GRACE_MS,
       },
       {
         chain, mempool, signer, network, logger: log, onBehind: () => sync.poke(),

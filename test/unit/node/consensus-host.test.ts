@@ -18,7 +18,7 @@ import { CHAIN_ID, certify, commitNext, enc, FakeNetwork, fixedKey, forge, gateB
 
 const SLOW: ConsensusHostOptions = {
   timeouts: { proposeMs: 60_000, prevoteMs: 60_000, precommitMs: 60_000, deltaMs: 0 },
-  blockWindowMs: 5, emptyBlockIntervalMs: 0, maxClockDriftMs: 2_000, rebroadcastMs: 60_000,
+  blockWindowMs: 5, emptyBlockIntervalMs: 0, maxClockDriftMs: 2_000, rebroadcastMs: 60_000, missingBlockGraceMs: 0,
 };
 
 const envs: ChainEnv[] = [];
@@ -238,11 +238,11 @@ async function prevoteOf(net: FakeNetwork, height: number): Promise<Vote> {
 }
 
 /** A started authority host at height 1 and a valid block for it from the round's proposer, built elsewhere. */
-async function nextHeightProposal() {
+async function nextHeightProposal(options: Partial<ConsensusHostOptions> = {}) {
   const env = await chain(4);
   const self = env.authorities[0]!;
   const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-  const { host: h, net, onBehind } = host(env, { self });
+  const { host: h, net, onBehind } = host(env, { self, options });
   h.start();
   const { block, hash } = await peerBlock(env, proposer);
   return { env, self, proposer, h, net, onBehind, block, hash };
@@ -424,6 +424,34 @@ describe('ConsensusHost: proposals drive prevotes', () => {
     expect(onBehind).not.toHaveBeenCalled();
     fail();
     await waitFor(() => onBehind.mock.calls.length === 1, 5_000, 'a sync request');
+    expect(env.chain.head.height).toBe(0);
+  });
+
+  it('precommits that overtake the proposal wait for it: the block commits from them when it arrives, without a sync', async () => {
+    const { env, proposer, h, net, onBehind, block, hash } = await nextHeightProposal({ missingBlockGraceMs: 300 });
+    env.admission.admit(block.txs[0]!); // tx gossip brought the tx: the block rebuilds from the mempool
+    for (const k of env.authorities.slice(1)) {
+      expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type: 'precommit', blockHash: hash }) }), 'peer-p')).toBe('accept');
+    }
+    await h.idle();
+    expect(env.chain.head.height).toBe(0);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    await waitFor(() => env.chain.head.height === 1, 5_000, 'block 1 committed');
+    expect(env.chain.head.hash).toBe(hash);
+    await sleep(400); // past the grace period
+    await h.idle();
+    expect(onBehind).not.toHaveBeenCalled();
+    expect(net.requests).toEqual([]);
+  });
+
+  it('precommits for a block whose proposal does not come within the grace period make it sync, after that period', async () => {
+    const { env, h, onBehind, hash } = await nextHeightProposal({ missingBlockGraceMs: 200 });
+    const started = Date.now();
+    for (const k of env.authorities.slice(1)) h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type: 'precommit', blockHash: hash }) }), 'peer-p');
+    await h.idle();
+    expect(onBehind).not.toHaveBeenCalled();
+    await waitFor(() => onBehind.mock.calls.length === 1, 5_000, 'a sync request');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(env.chain.head.height).toBe(0);
   });
 

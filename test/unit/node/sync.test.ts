@@ -133,7 +133,7 @@ async function target(respond: FakeNetwork['respond'], opts: SyncOptions = OPTS)
   const net = new FakeNetwork('target');
   net.respond = respond;
   const host = new ConsensusHost(
-    { timeouts: { proposeMs: 60_000, prevoteMs: 60_000, precommitMs: 60_000, deltaMs: 0 }, blockWindowMs: 5, emptyBlockIntervalMs: 0, maxClockDriftMs: 2_000, rebroadcastMs: 60_000 },
+    { timeouts: { proposeMs: 60_000, prevoteMs: 60_000, precommitMs: 60_000, deltaMs: 0 }, blockWindowMs: 5, emptyBlockIntervalMs: 0, maxClockDriftMs: 2_000, rebroadcastMs: 60_000, missingBlockGraceMs: 0 },
     { chain: env.chain, mempool: env.mempool, signer: null, network: net, logger: silentLogger() },
   );
   const sync = new BlockSync(opts, { chain: env.chain, store: env.store, network: net, apply: (b) => host.applySynced(b), logger: silentLogger() });
