@@ -432,9 +432,15 @@ export class ConsensusHost {
     if (!verifyProposal(chainId, p)) return 'reject';
     const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
     const verdict = this.gate.admit(p, from, { height: head + 1, round: this.engine.status().round, validators });
-    if (verdict === 'kept') this.deps.onBehind?.();
-    else if (verdict === 'now') this.receiveProposal(p, from);
-    else return verdict;
-    return 'accept';
+    switch (verdict) {
+      case 'now':
+        this.receiveProposal(p, from);
+        return 'accept';
+      case 'kept': // for a later height: this node is behind
+        this.deps.onBehind?.();
+        return 'accept';
+      default:
+        return verdict;
+    }
   }
 }
