@@ -9,7 +9,7 @@ import { AppError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import type { ChainService } from './chain-service.js';
 import type { TxAdmission } from './admission.js';
-import type { Network } from '../p2p/interface.js';
+import { TOPICS, type Network } from '../p2p/interface.js';
 import { HEIGHT_PHASES, type HeightTiming } from './height-timing.js';
 
 export interface NodeApiDeps {
@@ -191,13 +191,12 @@ export class NodeApiImpl implements NodeApi {
     const out = lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`);
     const g = this.d.network?.gossipCounters();
     if (g) {
-      const topics = Object.keys(g) as Array<keyof typeof g>;
       out.push('# HELP medledger_gossip_messages_total Gossip messages by topic: published by this node (out), received from peers before validation (in)');
       out.push('# TYPE medledger_gossip_messages_total counter');
-      for (const t of topics) out.push(`medledger_gossip_messages_total{topic="${t}",direction="in"} ${g[t].in}`, `medledger_gossip_messages_total{topic="${t}",direction="out"} ${g[t].out}`);
+      for (const t of TOPICS) out.push(`medledger_gossip_messages_total{topic="${t}",direction="in"} ${g[t].in}`, `medledger_gossip_messages_total{topic="${t}",direction="out"} ${g[t].out}`);
       out.push('# HELP medledger_gossip_bytes_total Payload bytes of those messages');
       out.push('# TYPE medledger_gossip_bytes_total counter');
-      for (const t of topics) out.push(`medledger_gossip_bytes_total{topic="${t}",direction="in"} ${g[t].inBytes}`, `medledger_gossip_bytes_total{topic="${t}",direction="out"} ${g[t].outBytes}`);
+      for (const t of TOPICS) out.push(`medledger_gossip_bytes_total{topic="${t}",direction="in"} ${g[t].inBytes}`, `medledger_gossip_bytes_total{topic="${t}",direction="out"} ${g[t].outBytes}`);
     }
     const t = this.d.heightTiming;
     if (t) {

@@ -416,7 +416,8 @@ export class ConsensusHost {
     }
     const chainId = this.deps.chain.genesis.chainId;
     const head = this.deps.chain.head.height;
-    const set = new Set(this.deps.chain.currentAuthorities.map((a) => a.account));
+    const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
+    const set = new Set(validators);
     if (m.kind === 'vote') {
       const v = m.vote;
       if (v.height <= head) return 'ignore';
@@ -430,7 +431,6 @@ export class ConsensusHost {
     if (p.height <= head) return 'ignore';
     if (!set.has(p.proposer)) return p.height === head + 1 ? 'reject' : 'ignore';
     if (!verifyProposal(chainId, p)) return 'reject';
-    const validators = this.deps.chain.currentAuthorities.map((a) => a.account);
     const verdict = this.gate.admit(p, from, { height: head + 1, round: this.engine.status().round, validators });
     switch (verdict) {
       case 'now':
