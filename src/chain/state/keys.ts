@@ -1,4 +1,5 @@
 import type { Authority } from '../types.js';
+import { internedKey } from './interned-keys.js';
 import type { AccountState, StateReader, StateValue } from './interface.js';
 
 /**
@@ -9,7 +10,8 @@ import type { AccountState, StateReader, StateValue } from './interface.js';
  *   nodes              -> NodeEntry[] sorted by nodeId (peers allowed to connect)
  *   gov/<proposalId>   -> Tally (open proposals)
  */
-export const accountKey = (account: string): string => `acct/${account}`;
+/** Built through internedKey: read at admission and execution of every tx (interned-keys.ts). */
+export const accountKey: (account: string) => string = internedKey('acct/');
 export const orgKey = (org: string): string => `org/${org}`;
 export const AUTHORITIES_KEY = 'authorities';
 export const NODES_KEY = 'nodes';
