@@ -11,7 +11,11 @@
  * (6 alternating runs; docs/bench.md, session 13).
  *
  * Bounded: when a cache reaches `max` entries it starts again empty. The keys are the
- * same strings by value either way, so this changes speed only, never a result.
+ * same strings by value either way, so this changes speed only, never a result. Ids from
+ * outside (tx payloads, RPC params) reach these builders only after their edge checks,
+ * which bound their length (accounts and consent ids 64 hex, record ids under 170
+ * characters), so a caller filling a cache with junk ids costs at most a few tens of MB
+ * and a restart of the cache, not unbounded memory.
  */
 
 export const INTERNED_KEYS_MAX = 50_000;
