@@ -7,6 +7,12 @@ export interface VerifyJob {
   items: Array<[string, string, string]>;
 }
 
+/** The verdicts of one job, in its order: 1 = the signature verifies. */
+export interface VerifyResult {
+  id: number;
+  results: Uint8Array;
+}
+
 /** Worker side of VerifyPool: Ed25519 verification (chain/ed25519 `verify`, libsodium) with its own key cache. */
 parentPort?.on('message', (job: VerifyJob) => {
   const results = new Uint8Array(job.items.length);
@@ -14,5 +20,6 @@ parentPort?.on('message', (job: VerifyJob) => {
     const [account, msg, sig] = job.items[i]!;
     results[i] = verify(account, Buffer.from(msg, 'hex'), sig) ? 1 : 0;
   }
-  parentPort!.postMessage({ id: job.id, results }, [results.buffer]);
+  const reply: VerifyResult = { id: job.id, results };
+  parentPort!.postMessage(reply, [results.buffer]);
 });
