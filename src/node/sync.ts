@@ -2,18 +2,21 @@ import type { Logger } from '../util/logger.js';
 import type { Network } from '../p2p/interface.js';
 import type { ChainStore } from '../storage/store.js';
 import { InvalidBlockError, type ChainService } from './chain-service.js';
+import { StatusPollSchedule } from './status-poll.js';
 import { decodeJson, encodeJson, MAX_BLOCKS_PER_REQUEST, parseBlocksRequest, parseBlocksResponse, parseStatus, SyncProtocolError, type SyncedBlock } from './sync-messages.js';
 
 export interface SyncOptions {
-  /** How often peers are asked for their height. */
+  /** How often peers are asked for their height (status-poll.ts: less often while the head advances by consensus or nobody is ahead). */
   statusIntervalMs: number;
+  /** The longest interval between status polls when no peer is ahead. */
+  maxStatusIntervalMs: number;
   /** Blocks per request. */
   batch: number;
   /** Bytes a blocks response may carry (below the p2p message cap). */
   maxResponseBytes: number;
 }
 
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = { statusIntervalMs: 2_000, batch: 100, maxResponseBytes: 3 * 1024 * 1024 };
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = { statusIntervalMs: 2_000, maxStatusIntervalMs: 10_000, batch: 100, maxResponseBytes: 3 * 1024 * 1024 };
 
 /** Applies synced blocks through the node's single writer (the consensus host). */
 export type ApplySynced = (blocks: SyncedBlock[]) => Promise<number>;
@@ -30,12 +33,16 @@ export class BlockSync {
   private running = false;
   private readonly peerHeights = new Map<string, number>();
   private stopped = false;
+  private readonly schedule: StatusPollSchedule;
+  /** Sync applied blocks since the last timer tick. */
+  private syncedSinceTick = false;
 
   constructor(
     private readonly opts: SyncOptions,
     private readonly deps: { chain: ChainService; store: ChainStore; network: Network; apply: ApplySynced; logger: Logger },
   ) {
     this.log = deps.logger.child({ module: 'sync' });
+    this.schedule = new StatusPollSchedule(opts.statusIntervalMs, opts.maxStatusIntervalMs, deps.chain.head.height);
     // What this node can serve: the blocks written (consensus may be a block ahead).
     deps.network.handle('status', async () => encodeJson({ height: deps.chain.durableHead.height, hash: deps.chain.durableHead.hash }));
     deps.network.handle('blocks', async (req, from) => {
@@ -64,8 +71,11 @@ export class BlockSync {
   start(): void {
     const tick = (): void => {
       this.timer = setTimeout(() => {
-        void this.poll().finally(() => !this.stopped && tick());
-      }, this.opts.statusIntervalMs);
+        const synced = this.syncedSinceTick;
+        this.syncedSinceTick = false;
+        if (this.schedule.tick(this.deps.chain.head.height, synced)) void this.poll().finally(() => !this.stopped && tick());
+        else tick();
+      }, this.schedule.delayMs);
     };
     void this.poll();
     tick();
@@ -110,6 +120,8 @@ export class BlockSync {
           this.log.debug({ peer, err: (err as Error).message }, 'status request failed');
         }
       }));
+      const head = this.deps.chain.head.height;
+      this.schedule.polled([...this.peerHeights.values()].some((h) => h > head));
       await this.catchUp();
     } finally {
       this.running = false;
@@ -136,6 +148,7 @@ export class BlockSync {
           const applied = await this.deps.apply(blocks);
           if (applied > 0) {
             progressed = true;
+            this.syncedSinceTick = true;
             this.log.info({ peer, from: head + 1, applied, target: peerHeight, ms: Date.now() - t0 }, 'synced blocks');
             break;
           }

@@ -10,7 +10,7 @@ import { silentLogger } from '../../../src/util/logger.js';
 import { certify, commitNext, dec, enc, FakeNetwork, fixedKey, openChain, registerPatient, removeTempDirs, waitFor, type ChainEnv } from './support.js';
 
 const HASH = 'ab'.repeat(32);
-const OPTS: SyncOptions = { statusIntervalMs: 60_000, batch: 2, maxResponseBytes: 3 * 1024 * 1024 };
+const OPTS: SyncOptions = { statusIntervalMs: 60_000, maxStatusIntervalMs: 60_000, batch: 2, maxResponseBytes: 3 * 1024 * 1024 };
 const HEIGHT = 5;
 
 describe('sync messages: bounds at the edge', () => {
@@ -230,6 +230,38 @@ describe('BlockSync catching up', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(t.net.penalties).toEqual([]);
     expect(t.sync.syncing).toBe(false);
+  });
+});
+
+describe('BlockSync status polls', () => {
+  const fast: SyncOptions = { ...OPTS, statusIntervalMs: 20, maxStatusIntervalMs: 80 };
+  const statusRequests = (net: FakeNetwork) => net.requests.filter((r) => r.protocol === 'status').length;
+
+  it('back off while no peer is ahead', async () => {
+    const t = await target(async (_peer, protocol) => {
+      if (protocol !== 'status') throw new Error('unexpected');
+      return enc({ height: 0, hash: t.env.chain.head.hash });
+    }, fast);
+    t.net.connect('peer-a');
+    t.sync.start();
+    await new Promise((r) => setTimeout(r, 400));
+    // every 20 ms would be ~20 polls; at 20, 40, 80, 80, ... ms apart about 8, with the start and connect polls
+    expect(statusRequests(t.net)).toBeGreaterThanOrEqual(3);
+    expect(statusRequests(t.net)).toBeLessThanOrEqual(12);
+  });
+
+  it('a peer ahead is still found by the timer and synced from', async () => {
+    let serve = false;
+    const answer = serveSource();
+    const t = await target(async (peer, protocol, req) => {
+      if (!serve) return enc({ height: 0, hash: t.env.chain.head.hash });
+      return answer(peer, protocol, req);
+    }, fast);
+    t.net.connect('source');
+    t.sync.start();
+    await new Promise((r) => setTimeout(r, 200)); // backed off to the maximum
+    serve = true; // the peer moved on without telling us
+    await waitFor(() => t.env.chain.head.height === HEIGHT, 5_000, 'sync after the peer moved on');
   });
 });
 
