@@ -74,7 +74,7 @@ export class BlockSync {
         const synced = this.syncedSinceTick;
         this.syncedSinceTick = false;
         if (this.schedule.tick(this.deps.chain.head.height, synced)) void this.poll().finally(() => !this.stopped && tick());
-        else tick();
+        else if (!this.stopped) tick();
       }, this.schedule.delayMs);
     };
     void this.poll();
