@@ -5,9 +5,10 @@
  * when all of those stay silent.
  *
  * A status request opens a new libp2p stream on both sides (multistream-select, stream
- * loggers, peer-store updates): measured, polling 3 peers every 2 s cost each node of a
- * 4-node testnet ~15 ms of CPU per second, three quarters of an idle node's CPU and ~3%
- * of a loaded one. So:
+ * loggers, peer-store updates): measured, polling 3 peers every 2 s cost each node of an
+ * idle 4-node testnet ~15 ms of CPU per second, three quarters of its CPU, and polling less
+ * took a loaded 4-node bench from 243 to 225 µs of CPU per tx per node (docs/bench.md,
+ * session 15). So:
  * - while the head advances by consensus between two ticks, the tick does not poll (a node
  *   that commits at the chain's tip has nothing to catch up);
  * - a poll that finds no peer ahead doubles the interval, up to `maxMs`; one that finds a
