@@ -17,6 +17,8 @@
 export class StatusPollSchedule {
   private delay: number;
   private lastHead: number;
+  /** Sync applied blocks since the last tick. */
+  private syncedSinceTick = false;
 
   constructor(private readonly baseMs: number, private readonly maxMs: number, head: number) {
     this.delay = baseMs;
@@ -29,16 +31,22 @@ export class StatusPollSchedule {
   }
 
   /**
-   * A tick at `head`: true when it should poll. `synced`: sync applied blocks since the
-   * last tick (that head moved by catching up, not by consensus: keep polling).
+   * A tick at `head`: true when it should poll. A head moved by sync since the last tick
+   * (catching up, not consensus) keeps polling: peers may have moved on meanwhile.
    */
-  tick(head: number, synced: boolean): boolean {
-    const byConsensus = head > this.lastHead && !synced;
+  tick(head: number): boolean {
+    const byConsensus = head > this.lastHead && !this.syncedSinceTick;
     this.lastHead = head;
-    if (synced) this.delay = this.baseMs;
+    this.syncedSinceTick = false;
     if (!byConsensus) return true;
     this.delay = this.baseMs;
     return false;
+  }
+
+  /** Sync applied blocks: poll at the base interval again. */
+  synced(): void {
+    this.syncedSinceTick = true;
+    this.delay = this.baseMs;
   }
 
   /** A poll's outcome: whether some peer reported a height above ours. */

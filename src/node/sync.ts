@@ -34,8 +34,6 @@ export class BlockSync {
   private readonly peerHeights = new Map<string, number>();
   private stopped = false;
   private readonly schedule: StatusPollSchedule;
-  /** Sync applied blocks since the last timer tick. */
-  private syncedSinceTick = false;
 
   constructor(
     private readonly opts: SyncOptions,
@@ -71,9 +69,7 @@ export class BlockSync {
   start(): void {
     const tick = (): void => {
       this.timer = setTimeout(() => {
-        const synced = this.syncedSinceTick;
-        this.syncedSinceTick = false;
-        if (this.schedule.tick(this.deps.chain.head.height, synced)) void this.poll().finally(() => !this.stopped && tick());
+        if (this.schedule.tick(this.deps.chain.head.height)) void this.poll().finally(() => !this.stopped && tick());
         else if (!this.stopped) tick();
       }, this.schedule.delayMs);
     };
@@ -148,7 +144,7 @@ export class BlockSync {
           const applied = await this.deps.apply(blocks);
           if (applied > 0) {
             progressed = true;
-            this.syncedSinceTick = true;
+            this.schedule.synced();
             this.log.info({ peer, from: head + 1, applied, target: peerHeight, ms: Date.now() - t0 }, 'synced blocks');
             break;
           }

@@ -4,15 +4,16 @@ import { StatusPollSchedule } from '../../../src/node/status-poll.js';
 describe('StatusPollSchedule', () => {
   it('does not poll while the head advances by consensus, and polls once it stops', () => {
     const s = new StatusPollSchedule(2_000, 10_000, 5);
-    expect(s.tick(6, false)).toBe(false);
-    expect(s.tick(9, false)).toBe(false);
+    expect(s.tick(6)).toBe(false);
+    expect(s.tick(9)).toBe(false);
     expect(s.delayMs).toBe(2_000);
-    expect(s.tick(9, false)).toBe(true); // stalled at 9
+    expect(s.tick(9)).toBe(true); // stalled at 9
   });
 
   it('polls when the head moved only by sync (catching up, peers may have moved on)', () => {
     const s = new StatusPollSchedule(2_000, 10_000, 5);
-    expect(s.tick(50, true)).toBe(true);
+    s.synced();
+    expect(s.tick(50)).toBe(true);
     expect(s.delayMs).toBe(2_000);
   });
 
@@ -20,7 +21,7 @@ describe('StatusPollSchedule', () => {
     const s = new StatusPollSchedule(2_000, 10_000, 5);
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {
-      expect(s.tick(5, false)).toBe(true);
+      expect(s.tick(5)).toBe(true);
       s.polled(false);
       delays.push(s.delayMs);
     }
@@ -28,11 +29,12 @@ describe('StatusPollSchedule', () => {
     s.polled(true);
     expect(s.delayMs).toBe(2_000);
     s.polled(false);
-    expect(s.tick(6, false)).toBe(false); // consensus resumed: base interval again
+    expect(s.tick(6)).toBe(false); // consensus resumed: base interval again
     expect(s.delayMs).toBe(2_000);
     s.polled(false);
     s.polled(false);
-    expect(s.tick(6, true)).toBe(true); // blocks applied by sync
+    s.synced(); // blocks applied by sync
     expect(s.delayMs).toBe(2_000);
+    expect(s.tick(7)).toBe(true);
   });
 });
