@@ -7,8 +7,9 @@ import type { ProgressState } from './progress.js';
 /**
  * Drives the signed load through the nodes and follows final blocks. Sender threads
  * (one per node) claim txs from a shared budget: committed + failed + K with
- * --inflight, R × elapsed with --rate. The follower polls chain_head on node 0 and
- * reads each new block; a load tx is committed when first seen in a final block.
+ * --inflight, R × elapsed with --rate. The follower long-polls chain_head on node 0
+ * (`after`: the answer comes when a new block is final there) and reads each new block;
+ * a load tx is committed when first seen in a final block.
  */
 
 export interface DriveOptions {
@@ -24,7 +25,8 @@ export interface DriveOptions {
   startHeight: number;
   /** Stop when no load tx committed for this long while some are outstanding. */
   stallMs: number;
-  pollMs?: number;
+  /** Longest wait of one chain_head long poll: the stall, abort and node checks run at least this often. */
+  headWaitMs?: number;
   signal: AbortSignal;
   /** Throws when the run must stop (a node died). */
   check: () => void;
@@ -126,8 +128,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       if (fatal !== null) throw new Error(fatal);
       let head: { header: { height: number } };
       try {
-        head = await rpcCall<{ header: { height: number } }>(o.urls[0]!, 'chain_head');
+        head = await rpcCall<{ header: { height: number } }>(o.urls[0]!, 'chain_head', { after: height, waitMs: o.headWaitMs ?? 500 }, o.signal);
       } catch (err) {
+        if (o.signal.aborted) throw new Error('interrupted');
         await sleep(300); // a node that died says so better than a refused connection
         o.check();
         throw err;
@@ -164,7 +167,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         o.warn(`no load tx committed for ${o.stallMs / 1000} s with ${claimed - committed - failed} outstanding (${committed} of ${total} committed, ${failed} refused); stopping the load`);
         break;
       }
-      await sleep(o.pollMs ?? 25);
     }
   } finally {
     clearInterval(ticker);

@@ -39,9 +39,22 @@ export async function postJsonRpc(url: string, body: string, opts: { token?: str
   return parsed;
 }
 
+/** Parsed URLs by string: a sender posts to one URL ~20 times a second, and `new URL` showed in its profile. */
+const targets = new Map<string, URL>();
+
+function targetOf(url: string): URL {
+  let t = targets.get(url);
+  if (t === undefined) {
+    t = new URL(url);
+    if (targets.size >= 64) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
+}
+
 function post(url: string, body: string, headers: Record<string, string | number>, signal?: AbortSignal): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const target = new URL(url);
+    const target = targetOf(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, { method: 'POST', headers, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];

@@ -37,10 +37,13 @@ type Waiter = { resolve: (r: { height: number; receipt: Receipt }) => void };
 export class NodeApiImpl implements NodeApi {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private blocksCommitted = 0;
+  /** chain_head calls waiting for the head to move (each checks its own `after`). */
+  private readonly headWaiters = new Set<() => void>();
 
   constructor(private readonly d: NodeApiDeps) {
     d.chain.onCommit((e) => {
       this.blocksCommitted++;
+      for (const w of this.headWaiters) w();
       e.decoded.forEach((tx, i) => {
         const ws = this.waiters.get(tx.hash);
         if (!ws) return;
@@ -57,8 +60,28 @@ export class NodeApiImpl implements NodeApi {
     };
   }
 
-  /** The latest block readable here (written); consensus may be a block ahead while it is written. */
-  async chainHead() {
+  /**
+   * The latest block readable here (written); consensus may be a block ahead while it is
+   * written. With `wait`, answers once that block is above `wait.after` (a follower's long
+   * poll: one request per block instead of one every few ms), or when the wait ends.
+   */
+  async chainHead(wait?: { after: number; waitMs: number; signal: AbortSignal }) {
+    if (wait && this.d.chain.durableHead.height <= wait.after && wait.waitMs > 0 && !wait.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          wait.signal.removeEventListener('abort', done);
+          this.headWaiters.delete(check);
+          resolve();
+        };
+        const check = (): void => {
+          if (this.d.chain.durableHead.height > wait.after) done();
+        };
+        const timer = setTimeout(done, wait.waitMs);
+        wait.signal.addEventListener('abort', done, { once: true });
+        this.headWaiters.add(check);
+      });
+    }
     const h = this.d.chain.durableHead;
     return { hash: h.hash, header: h.header };
   }

@@ -125,7 +125,11 @@ export interface HealthReport {
 
 export interface NodeApi {
   nodeInfo(): Promise<NodeInfo>;
-  chainHead(): Promise<{ hash: string; header: Header }>;
+  /**
+   * The latest final block readable here; with `wait`, once it is above `wait.after`, or
+   * when `waitMs` pass or `signal` aborts (then the head as it is).
+   */
+  chainHead(wait?: { after: number; waitMs: number; signal: AbortSignal }): Promise<{ hash: string; header: Header }>;
   /** Throws AppError('not_found'). */
   getBlock(q: { height: number } | { hash: string }, txs?: BlockTxsMode): Promise<BlockView>;
   /** Committed or pending view; throws AppError('not_found'). */

@@ -72,6 +72,10 @@ function describe(e: ErrorObject, schema: ParamsSchema): ParamsProblem {
       const name = String((e.params as { missingProperty: string }).missingProperty);
       return { field: at(name), message: path ? `${at(name)} is required` : `missing required param "${name}"` };
     }
+    case 'dependencies': {
+      const { property, missingProperty } = e.params as { property: string; missingProperty: string };
+      return { field: at(property), message: `${at(property)} needs "${at(missingProperty)}"` };
+    }
     case 'oneOf': {
       const names = ((schema.oneOf as { required: string[] }[] | undefined) ?? []).flatMap((b) => b.required ?? []);
       return { field: path || 'params', message: `exactly one of ${names.map((n) => `"${n}"`).join(', ')} is required` };

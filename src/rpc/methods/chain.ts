@@ -10,6 +10,9 @@ const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const hex128 = { type: 'string', pattern: '^[0-9a-f]{128}$' };
 const nat = { type: 'integer', minimum: 0 };
 
+/** chain_head's longest wait: under the RPC's per-call deadline (35 s), like tx_send's wait. */
+export const HEAD_WAIT_MAX_MS = 30_000;
+
 const headerSchema = {
   type: 'object',
   required: ['chainId', 'height', 'prevHash', 'time', 'txRoot', 'stateRoot', 'proposer', 'validatorsHash', 'nextValidatorsHash'],
@@ -62,12 +65,22 @@ export function chainMethods(api: NodeApi): RpcMethod[] {
     handler: () => api.nodeInfo(),
   };
 
-  const chainHead: RpcMethod<Record<string, never>> = {
+  const chainHead: RpcMethod<{ after?: number; waitMs?: number }> = {
     name: 'chain_head',
-    summary: 'Hash and header of the latest final block',
-    params: params({}),
+    summary: 'Hash and header of the latest final block; with after: H, the answer waits (up to waitMs, default and at most 30 s) until that block is above H',
+    params: params(
+      {
+        after: uint('wait until the latest final block is above this height (a follower passes the height it has)'),
+        waitMs: {
+          type: 'integer', minimum: 0, maximum: HEAD_WAIT_MAX_MS, [EXPECT]: `an integer from 0 to ${HEAD_WAIT_MAX_MS}`,
+          description: `with after: how long to wait, in ms (default ${HEAD_WAIT_MAX_MS}); the current head is returned when it passes`,
+        },
+      },
+      [], { dependencies: { waitMs: ['after'] } },
+    ),
     result: { type: 'object', properties: { hash: hex64, header: headerSchema } },
-    handler: () => api.chainHead(),
+    examples: [{ name: 'latest', params: {} }, { name: 'next block after height 10', params: { after: 10, waitMs: 5000 } }],
+    handler: (p, ctx) => api.chainHead(p.after === undefined ? undefined : { after: p.after, waitMs: p.waitMs ?? HEAD_WAIT_MAX_MS, signal: ctx.signal }),
   };
 
   const getBlock: RpcMethod<({ height: number } | { hash: string }) & { txs?: BlockTxsMode }> = {

@@ -12,11 +12,27 @@ async function withApi(over: Partial<NodeApi> = {}) {
 }
 
 describe('chain methods (SPEC §5)', () => {
-  it('node_info and chain_head pass results through; take no params', async () => {
-    const { s } = await withApi();
+  it('node_info and chain_head pass results through', async () => {
+    const { s, api } = await withApi();
     expect((await s.call('node_info')).result).toMatchObject({ chainId: 'medledger-dev', peers: [], authority: null });
     expect((await s.call('chain_head', {})).result).toEqual({ hash: H('9'), header });
+    expect(api.chainHead).toHaveBeenLastCalledWith(undefined);
     expect((await s.call('chain_head', { height: 1 })).error.message).toBe('invalid params: unknown param "height"');
+  });
+
+  it('chain_head {after, waitMs}: a long poll, waitMs defaulting to and capped at 30 s, and only with after', async () => {
+    const { s, api } = await withApi();
+    expect((await s.call('chain_head', { after: 7 })).result).toEqual({ hash: H('9'), header });
+    expect(api.chainHead).toHaveBeenLastCalledWith({ after: 7, waitMs: 30_000, signal: expect.any(AbortSignal) });
+    await s.call('chain_head', { after: 0, waitMs: 0 });
+    expect(api.chainHead).toHaveBeenLastCalledWith({ after: 0, waitMs: 0, signal: expect.any(AbortSignal) });
+    const bad = async (p: Record<string, unknown>): Promise<unknown> => (await s.call('chain_head', p)).error;
+    expect(await bad({ waitMs: 100 })).toEqual({ code: -32602, message: 'invalid params: waitMs needs "after"', data: { field: 'waitMs' } });
+    expect(await bad({ after: 1, waitMs: 30_001 })).toEqual({ code: -32602, message: 'invalid params: waitMs must be an integer from 0 to 30000', data: { field: 'waitMs' } });
+    expect(await bad({ after: 1, waitMs: -1 })).toMatchObject({ message: 'invalid params: waitMs must be an integer from 0 to 30000' });
+    expect(await bad({ after: 1.5 })).toMatchObject({ message: 'invalid params: after must be an integer >= 0' });
+    expect(await bad({ after: '3' })).toMatchObject({ message: 'invalid params: after must be an integer >= 0' });
+    expect(api.chainHead).toHaveBeenCalledTimes(2);
   });
 
   it('chain_getBlock: {height} xor {hash}', async () => {
