@@ -21,7 +21,7 @@ export function renderHtml(r: BenchReport, svg: string): string {
     ['client CPU', `${r.client.cpuSeconds} s`],
     ['errors', r.errors],
   ];
-  const nodeRows = r.perNode.map((n) => `<tr><td>${n.node}</td><td>${escapeXml(n.rpc)}</td><td>${n.cpuSeconds ?? '–'}</td><td>${n.loadCpuSeconds ?? '–'}</td><td>${n.peakRssMB ?? '–'}</td><td>${n.txsCommitted ?? '–'}</td><td>${n.txsCommittedUnverified ?? 'not reported'}</td><td><code>${escapeXml((n.finalHash ?? '–').slice(0, 16))}</code></td></tr>`).join('\n');
+  const nodeRows = r.perNode.map((n) => `<tr><td>${n.node}</td><td>${escapeXml(n.rpc)}</td><td>${n.cpuSeconds ?? '–'}</td><td>${n.loadCpuSeconds ?? '–'}</td><td>${n.peakRssMB ?? '–'}</td><td>${n.txsCommitted ?? '–'}</td><td>${n.txsCommittedUnverified ?? 'not reported'}</td><td><code>${escapeXml((n.finalHash ?? '–').slice(0, 16))}</code></td><td>${n.store ? `${n.store.compactionSeconds} s, ${n.store.compactionWrittenMB} MB` : '–'}</td></tr>`).join('\n');
   const inline = svg.replace(/^<\?xml[^>]*\?>\s*/, '');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -46,7 +46,7 @@ ${summary.map(([k, v]) => row(k, v)).join('\n')}
 </table>
 <h2>Per node</h2>
 <table>
-<tr><th>node</th><th>RPC</th><th>CPU s (total)</th><th>CPU s (load)</th><th>peak RSS MB</th><th>txs committed</th><th>committed unverified</th><th>final hash</th></tr>
+<tr><th>node</th><th>RPC</th><th>CPU s (total)</th><th>CPU s (load)</th><th>peak RSS MB</th><th>txs committed</th><th>committed unverified</th><th>final hash</th><th>LevelDB flushes and compactions (load)</th></tr>
 ${nodeRows}
 </table>
 <p>The full data is in report.json beside this file.</p>

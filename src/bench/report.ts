@@ -6,6 +6,7 @@ import {
   type BlockObservation, type LatencySummary, type TimelinePoint,
 } from './stats.js';
 import type { Mix } from './plan.js';
+import type { StoreWork } from './store-counts.js';
 
 /** Per node, at the end of the run (see docs/bench.md). */
 export interface NodeReport {
@@ -25,6 +26,8 @@ export interface NodeReport {
   heightPhases: HeightPhases | null;
   /** Gossip messages and payload bytes by topic during the load (bench/gossip-counts.ts); null when not measured. */
   gossip: GossipCounters | null;
+  /** LevelDB's flushes and compactions during the load (bench/store-counts.ts); null when not measured. */
+  store: StoreWork | null;
 }
 
 export interface BenchReport {
@@ -169,6 +172,18 @@ export function machineDrift(m: { verifyPerSecPerCore: number; verifyPerSecPerCo
   const change = (after - m.verifyPerSecPerCore) / m.verifyPerSecPerCore;
   if (Math.abs(change) <= 0.15) return [];
   return [`warning: the machine's verify rate moved from ${m.verifyPerSecPerCore}/s before the run to ${after}/s after it (${change > 0 ? '+' : ''}${Math.round(change * 100)}%): a shared or throttled machine; compare runs with care`];
+}
+
+/**
+ * LevelDB's flushes and compactions during the load, mean of the nodes that report them:
+ * compactions come in bursts as the chain grows, and one inside the measured window costs
+ * throughput (docs/bench.md, session 16). Empty when no node reports them.
+ */
+export function storeSummary(perNode: readonly NodeReport[]): string[] {
+  const s = perNode.map((n) => n.store).filter((x): x is StoreWork => x !== null);
+  if (s.length === 0) return [];
+  const mean = (f: (w: StoreWork) => number): number => Math.round(s.reduce((a, w) => a + f(w), 0) / s.length);
+  return [`LevelDB during the load (mean of nodes): ${mean((w) => w.compactionSeconds)} s of flushes and compactions, ${mean((w) => w.compactionReadMB)} MB read, ${mean((w) => w.compactionWrittenMB)} MB written; ${mean((w) => w.tableMB)} MB of tables at the end`];
 }
 
 /** The warm-up load before the measured one (not in tps, latency or CPU figures). */

@@ -11,6 +11,7 @@ import { ProgressReporter, type ProgressSink } from './progress.js';
 import { assembleReport, warmupReport, type BenchReport, type NodeReport, type WarmupReport } from './report.js';
 import { getText, parsePrometheus, rpcBatch, rpcCall } from './rpc.js';
 import { gossipBetween, gossipSample } from './gossip-counts.js';
+import { storeBetween, storeSample, type StoreSample } from './store-counts.js';
 import type { GossipCounters } from '../p2p/interface.js';
 import { phaseSample, phasesBetween, type PhaseSample } from './height-phases.js';
 import { runSetup, waitForHeight } from './setup.js';
@@ -89,12 +90,15 @@ export function defaultAccounts(txs: number): number {
   return Math.min(256, Math.max(16, Math.ceil(txs / 50)));
 }
 
-async function nodeMetrics(url: string): Promise<{ committed: number | null; unverified: number | null; phases: PhaseSample | null; gossip: GossipCounters | null }> {
+async function nodeMetrics(url: string): Promise<{ committed: number | null; unverified: number | null; phases: PhaseSample | null; gossip: GossipCounters | null; store: StoreSample | null }> {
   try {
     const m = parsePrometheus((await getText(`${url}/metrics`)).text);
-    return { committed: m.get('medledger_txs_committed_total') ?? null, unverified: m.get('medledger_txs_committed_unverified_total') ?? null, phases: phaseSample(m), gossip: gossipSample(m) };
+    return {
+      committed: m.get('medledger_txs_committed_total') ?? null, unverified: m.get('medledger_txs_committed_unverified_total') ?? null,
+      phases: phaseSample(m), gossip: gossipSample(m), store: storeSample(m),
+    };
   } catch {
-    return { committed: null, unverified: null, phases: null, gossip: null };
+    return { committed: null, unverified: null, phases: null, gossip: null, store: null };
   }
 }
 
@@ -184,6 +188,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       txsCommitted: metrics[i]!.committed, txsCommittedUnverified: metrics[i]!.unverified, finalHash: finalHashes[i] ?? null,
       heightPhases: phasesBetween(before[i]?.phases ?? null, metrics[i]!.phases),
       gossip: gossipBetween(before[i]?.gossip ?? null, metrics[i]!.gossip),
+      store: storeBetween(before[i]?.store ?? null, metrics[i]!.store),
     }));
     const measured = plan.load.slice(o.warmup);
     const receiptSample = await sampleReceipts(c.urls[0]!, signed.hashes.slice(o.warmup), result.committedAt, measured.map((t) => t.expect));

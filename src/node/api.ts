@@ -221,6 +221,17 @@ export class NodeApiImpl implements NodeApi {
       out.push('# TYPE medledger_gossip_bytes_total counter');
       for (const t of TOPICS) out.push(`medledger_gossip_bytes_total{topic="${t}",direction="in"} ${g[t].inBytes}`, `medledger_gossip_bytes_total{topic="${t}",direction="out"} ${g[t].outBytes}`);
     }
+    const st = this.d.store.stats();
+    if (st) {
+      const store = [
+        ['medledger_store_table_files', 'gauge', 'LevelDB table files, all levels', st.files],
+        ['medledger_store_table_bytes', 'gauge', 'Bytes in LevelDB table files, all levels (whole MB per level, as LevelDB counts)', st.tableBytes],
+        ['medledger_store_compaction_seconds_total', 'counter', 'Seconds LevelDB spent writing tables since the node started: memtable flushes and compactions (whole seconds per level)', st.compactionSeconds],
+        ['medledger_store_compaction_read_bytes_total', 'counter', 'Bytes those flushes and compactions read (whole MB per level)', st.compactionReadBytes],
+        ['medledger_store_compaction_written_bytes_total', 'counter', 'Bytes those flushes and compactions wrote (whole MB per level)', st.compactionWrittenBytes],
+      ] as const;
+      for (const [name, type, help, v] of store) out.push(`# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`);
+    }
     const t = this.d.heightTiming;
     if (t) {
       const secs = t.secondsByPhase();

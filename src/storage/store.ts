@@ -5,6 +5,7 @@ import * as K from './keys.js';
 import { indexOps } from './indexer.js';
 import { jsonAround } from '../util/json.js';
 import { txHash } from '../chain/tx.js';
+import { parseLevelDbStats, type StoreStats } from './leveldb-stats.js';
 
 export interface StoredBlock {
   hash: string;
@@ -96,6 +97,17 @@ export class ChainStore {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+
+  /** LevelDB's tables and the work of its flushes and compactions since open; null if it cannot tell. */
+  stats(): StoreStats | null {
+    try {
+      // In Node `level` is classic-level, which has getProperty; its browser-neutral types do not say so.
+      const db = this.db as unknown as { getProperty?: (name: string) => string };
+      return db.getProperty ? parseLevelDbStats(db.getProperty('leveldb.stats')) : null;
+    } catch {
+      return null; // closed, or a LevelDB without the property
+    }
   }
 
   private async getJson<T>(key: string): Promise<T | undefined> {

@@ -1,7 +1,7 @@
 import { formatPhases } from '../../bench/height-phases.js';
 import { DEFAULT_INFLIGHT, defaultAccounts, defaultWarmup, runBench, type BenchOptions } from '../../bench/run.js';
 import { minAccounts } from '../../bench/plan.js';
-import { machineDrift } from '../../bench/report.js';
+import { machineDrift, storeSummary } from '../../bench/report.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
 
 export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--seed S] [--keep]
@@ -66,6 +66,7 @@ export async function bench(argv: string[]): Promise<number> {
       `block time ${r.blockTimeMs} ms, ${r.blocks} blocks, ${r.avgTxsPerBlock} txs per block on average`,
       ...(r.heightPhasesMs ? [`height phases, ms per height (mean of nodes): ${formatPhases(r.heightPhasesMs)}`] : []),
       `verify limit ${r.verifyLimitTps} tx/s (${r.machine.cpus} CPUs × ${r.machine.verifyPerSecPerCore}/s ÷ ${r.nodes} nodes); share ${(r.shareOfVerifyLimit * 100).toFixed(1)}%`,
+      ...storeSummary(r.perNode),
       ...machineDrift(r.machine),
       `signaturesVerified ${r.signaturesVerified}, same final hash on every node ${r.sameFinalHash} (height ${r.finalHeight})`,
       `report: ${files.json}, ${files.svg}, ${files.html}`,

@@ -4,7 +4,7 @@ import { renderSvg, escapeXml, niceTicks } from '../../../src/bench/svg.js';
 import { renderHtml } from '../../../src/bench/html.js';
 
 const node = (i: number, extra: Partial<NodeReport> = {}): NodeReport => ({
-  node: i, rpc: `http://127.0.0.1:${9000 + i}`, cpuSeconds: 10, loadCpuSeconds: 8, peakRssMB: 200, txsCommitted: 1200, txsCommittedUnverified: 0, finalHash: 'ab'.repeat(32), heightPhases: null, gossip: null, ...extra,
+  node: i, rpc: `http://127.0.0.1:${9000 + i}`, cpuSeconds: 10, loadCpuSeconds: 8, peakRssMB: 200, txsCommitted: 1200, txsCommittedUnverified: 0, finalHash: 'ab'.repeat(32), heightPhases: null, gossip: null, store: null, ...extra,
 });
 
 /** 1000 txs submitted from t=10 s over 10 s, each committed 500 ms later in 10 blocks of 100. */
