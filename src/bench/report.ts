@@ -71,6 +71,8 @@ export interface BenchReport {
   rate: number | null;
   batch: number;
   accounts: number;
+  /** The nodes' batching window (config blockWindowMs), ms. */
+  blockWindowMs: number;
   setup: { durationS: number; txs: number };
   /** The warm-up load before the measured one; null when none was run. */
   warmup: WarmupReport | null;
@@ -97,6 +99,7 @@ export interface ReportInput {
   rate: number | null;
   batch: number;
   accounts: number;
+  blockWindowMs: number;
   setup: BenchReport['setup'];
   warmup?: WarmupReport | null;
   trim?: number;
@@ -158,6 +161,7 @@ export function assembleReport(r: ReportInput): BenchReport {
     rate: r.rate,
     batch: r.batch,
     accounts: r.accounts,
+    blockWindowMs: r.blockWindowMs,
     setup: r.setup,
     warmup: r.warmup ?? null,
     timelineBucketS: pickBucketMs(durationMs) / 1000,

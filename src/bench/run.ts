@@ -18,6 +18,7 @@ import { runSetup, waitForHeight } from './setup.js';
 import { signAll } from './sign.js';
 import { renderSvg } from './svg.js';
 import { measureVerifyRate } from './verify-rate.js';
+import { DEFAULT_CONFIG } from '../node/config.js';
 
 /** `medledger bench`: the whole run (SPEC §6; docs/bench.md). */
 
@@ -39,6 +40,8 @@ export interface BenchOptions {
   keep: boolean;
   seed: number;
   stallMs: number;
+  /** The nodes' batching window (config blockWindowMs); null: the node's default. */
+  blockWindowMs: number | null;
 }
 
 /** report.json: the report plus the run's own checks and counters. */
@@ -116,7 +119,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     progress.line(`machine: ${cores} CPUs, Ed25519 verify ${verifyPerSecPerCore}/s per core (libsodium, as the nodes verify)`);
 
     const all = o.warmup + o.txs;
-    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all);
+    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all, o.blockWindowMs);
     const c = cluster;
     const orgs = [...c.nodes.map((n) => n.org), NEW_ORG.org];
     const plan = buildPlan({ chainId: CHAIN_ID, orgs, nodes: o.nodes, txs: all, accounts: o.accounts, seed: o.seed, time: startedAt });
@@ -199,7 +202,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       errors: result.errors, blocks: result.blocks, finalHeight: result.finalHeight, perNode,
       machine: { cpus: cores, verifyPerSecPerCore, verifyPerSecPerCoreAfter, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
       client: { cpuSeconds: Math.round((clientCpu.user + clientCpu.system) / 10_000) / 100, signers: cores, senders: o.nodes },
-      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts,
+      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts, blockWindowMs: o.blockWindowMs ?? DEFAULT_CONFIG.blockWindowMs,
       setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs }, warmup,
     });
     const full: BenchRunReport = { ...report, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };

@@ -9,11 +9,12 @@ describe('medledger bench (smoke)', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('runs 300 txs after a 100-tx warm-up on 2 nodes and writes report.json, report.svg and report.html', async () => {
-    const r = await runCli(['bench', '--nodes', '2', '--txs', '300', '--warmup', '100', '--out', out], { timeoutMs: 90_000 });
+    const r = await runCli(['bench', '--nodes', '2', '--txs', '300', '--warmup', '100', '--block-window', '80', '--out', out], { timeoutMs: 90_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/tps [\d.]+/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report).toMatchObject({ nodes: 2, txs: 300, committed: 300, failed: 0, signaturesVerified: true, sameFinalHash: true, inflight: 2000, rate: null });
+    expect(report).toMatchObject({ nodes: 2, txs: 300, committed: 300, failed: 0, signaturesVerified: true, sameFinalHash: true, inflight: 2000, rate: null, blockWindowMs: 80 });
+    expect(r.stdout).toMatch(/LevelDB during the load \(mean of nodes\): \d+ s of flushes and compactions, \d+ MB read, \d+ MB written; \d+ MB of tables at the end/);
     expect(report.warmup).toMatchObject({ txs: 100, committed: 100 });
     expect(r.stdout).toMatch(/warm-up 100 txs/);
     for (const k of ['durationS', 'tps', 'blockTimeMs', 'verifyLimitTps', 'shareOfVerifyLimit', 'blocks', 'avgTxsPerBlock', 'finalHeight', 'startedAt']) {
@@ -36,6 +37,9 @@ describe('medledger bench (smoke)', () => {
       expect(n.heightPhases.heights).toBeGreaterThan(0);
       expect(Object.keys(n.heightPhases.ms)).toEqual(['wait', 'propose', 'prevote', 'precommit', 'commit']);
       for (const v of Object.values(n.heightPhases.ms)) expect(v).toBeGreaterThanOrEqual(0);
+      // LevelDB's flushes and compactions during the load (from /metrics).
+      expect(Object.keys(n.store)).toEqual(['compactionSeconds', 'compactionReadMB', 'compactionWrittenMB', 'tableMB']);
+      for (const v of Object.values(n.store)) expect(v).toBeGreaterThanOrEqual(0);
       if (process.platform === 'linux') {
         expect(n.cpuSeconds).toBeGreaterThan(0);
         expect(n.peakRssMB).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import { bench } from '../../../src/cli/commands/bench.js';
 import { UsageError } from '../../../src/cli/args.js';
 import { defaultAccounts, defaultWarmup, senderPipeline } from '../../../src/bench/run.js';
 import { accountSplit, minAccounts } from '../../../src/bench/plan.js';
+import { benchConfig } from '../../../src/bench/cluster.js';
 
 describe('medledger bench flags', () => {
   it('refuses bad flags before starting anything', async () => {
@@ -14,6 +15,15 @@ describe('medledger bench flags', () => {
     await expect(bench(['--rate', '0'])).rejects.toBeInstanceOf(UsageError);
     await expect(bench(['--warmup', '-1'])).rejects.toThrow(/--warmup/);
     await expect(bench(['--bogus'])).rejects.toBeInstanceOf(UsageError);
+    await expect(bench(['--block-window', 'soon'])).rejects.toThrow(/--block-window must be an integer from 0 to 10000/);
+    await expect(bench(['--block-window', '10001'])).rejects.toThrow(/--block-window must be an integer from 0 to 10000/);
+  });
+
+  it('--block-window goes into every node\'s config as blockWindowMs; without it the node keeps its default', () => {
+    const base = { rpc: { host: '127.0.0.1', port: 1 }, blockWindowMs: 50 };
+    expect(benchConfig(base, 1000, 4, 2, 250)).toMatchObject({ rpc: base.rpc, blockWindowMs: 250, verifyWorkers: 0, logLevel: 'warn' });
+    expect(benchConfig(base, 1000, 4, 2)).toMatchObject({ blockWindowMs: 50 });
+    expect(benchConfig({}, 1000, 4, 2)).not.toHaveProperty('blockWindowMs');
   });
 
   it('the fewest accounts leave one staff member per org (nodes + 1 orgs)', () => {

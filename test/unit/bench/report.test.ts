@@ -19,7 +19,7 @@ function input(): ReportInput {
     machine: { cpus: 2, verifyPerSecPerCore: 9000, model: 'test', memoryMB: 1024, node: 'v20', platform: 'linux-x64' },
     perNode: [0, 1, 2, 3].map((i) => node(i)), finalHeight: 20,
     client: { cpuSeconds: 1, signers: 2, senders: 4 }, mix: { 'access.log': 800, 'record.anchor': 150, 'consent.grant': 50, outcomes: { granted: 500, denied: 200, emergency: 100 }, anchors: { newRecord: 75, newVersion: 75 } },
-    inflight: 2000, rate: null, batch: 100, accounts: 256, setup: { durationS: 3, txs: 400 },
+    inflight: 2000, rate: null, batch: 100, accounts: 256, blockWindowMs: 50, setup: { durationS: 3, txs: 400 },
   };
 }
 
@@ -28,7 +28,7 @@ describe('report assembly', () => {
     const r = assembleReport(input());
     expect(r).toMatchObject({
       nodes: 4, txs: 1000, committed: 1000, failed: 0, signaturesVerified: true, sameFinalHash: true,
-      machine: { cpus: 2, verifyPerSecPerCore: 9000 }, verifyLimitTps: 4500, blocks: 12, avgTxsPerBlock: 100, inflight: 2000, rate: null,
+      machine: { cpus: 2, verifyPerSecPerCore: 9000 }, verifyLimitTps: 4500, blocks: 12, avgTxsPerBlock: 100, inflight: 2000, rate: null, blockWindowMs: 50,
     });
     expect(r.durationS).toBe(11);
     expect(r.latencyMs.p50).toBeGreaterThanOrEqual(500);
