@@ -119,7 +119,9 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     progress.line(`machine: ${cores} CPUs, Ed25519 verify ${verifyPerSecPerCore}/s per core (libsodium, as the nodes verify)`);
 
     const all = o.warmup + o.txs;
-    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all, o.blockWindowMs);
+    // Written into every node's config, so the report says what the nodes ran with.
+    const blockWindowMs = o.blockWindowMs ?? DEFAULT_CONFIG.blockWindowMs;
+    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all, blockWindowMs);
     const c = cluster;
     const orgs = [...c.nodes.map((n) => n.org), NEW_ORG.org];
     const plan = buildPlan({ chainId: CHAIN_ID, orgs, nodes: o.nodes, txs: all, accounts: o.accounts, seed: o.seed, time: startedAt });
@@ -202,7 +204,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       errors: result.errors, blocks: result.blocks, finalHeight: result.finalHeight, perNode,
       machine: { cpus: cores, verifyPerSecPerCore, verifyPerSecPerCoreAfter, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
       client: { cpuSeconds: Math.round((clientCpu.user + clientCpu.system) / 10_000) / 100, signers: cores, senders: o.nodes },
-      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts, blockWindowMs: o.blockWindowMs ?? DEFAULT_CONFIG.blockWindowMs,
+      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts, blockWindowMs,
       setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs }, warmup,
     });
     const full: BenchRunReport = { ...report, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };
