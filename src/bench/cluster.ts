@@ -32,16 +32,23 @@ export interface BenchNode {
   peakRssKB: number;
 }
 
+/** When the nodes start heights (config.json fields; absent = the node's default). */
+export interface BlockPacing {
+  blockWindowMs?: number;
+  minBlockIntervalMs?: number;
+}
+
 /**
  * Config a node gets for the bench: room for the whole load in the mempool, and its
  * share of this machine's cores for signature workers (N nodes share one machine here,
  * unlike a real consortium where each node has its own: with 4 nodes on 2 cores, extra
  * threads only add hand-off cost).
  */
-export function benchConfig(base: Record<string, unknown>, txs: number, nodes = 1, cpus = availableParallelism(), blockWindowMs: number | null = null): Record<string, unknown> {
+export function benchConfig(base: Record<string, unknown>, txs: number, nodes = 1, cpus = availableParallelism(), blocks: BlockPacing = {}): Record<string, unknown> {
   return {
     ...base,
-    ...(blockWindowMs === null ? {} : { blockWindowMs }),
+    ...(blocks.blockWindowMs === undefined ? {} : { blockWindowMs: blocks.blockWindowMs }),
+    ...(blocks.minBlockIntervalMs === undefined ? {} : { minBlockIntervalMs: blocks.minBlockIntervalMs }),
     logLevel: 'warn',
     verifyWorkers: Math.max(0, Math.floor(cpus / nodes) - 1),
     mempool: { maxTotal: Math.max(200_000, txs * 2), maxPerSender: Math.max(10_000, txs), maxNonceGap: Math.max(10_000, txs) },
@@ -90,7 +97,7 @@ export class Cluster {
   private constructor(readonly dir: string, readonly net: CreatedNetwork) {}
 
   /** Keys, genesis and configs for `n` nodes under `dir`. */
-  static async create(dir: string, n: number, chainId: string, txs: number, blockWindowMs: number | null = null): Promise<Cluster> {
+  static async create(dir: string, n: number, chainId: string, txs: number, blocks: BlockPacing = {}): Promise<Cluster> {
     const ports = await freePorts(2 * n);
     const specs = Array.from({ length: n }, (_, i) => ({
       home: join(dir, `node${i}`), org: `org${i}`, orgName: `Bench Hospital ${i}`,
@@ -100,7 +107,7 @@ export class Cluster {
     const c = new Cluster(dir, net);
     specs.forEach((s, i) => {
       const p = homePaths(s.home);
-      writeFileSync(p.config, JSON.stringify(benchConfig(JSON.parse(readFileSync(p.config, 'utf8')) as Record<string, unknown>, txs, specs.length, availableParallelism(), blockWindowMs), null, 2) + '\n');
+      writeFileSync(p.config, JSON.stringify(benchConfig(JSON.parse(readFileSync(p.config, 'utf8')) as Record<string, unknown>, txs, specs.length, availableParallelism(), blocks), null, 2) + '\n');
       c.nodes.push({
         index: i, home: p.home, url: `http://127.0.0.1:${s.rpc.port}`, org: s.org,
         admin: readKeyFile(p.adminKey), authority: readKeyFile(p.authorityKey),

@@ -73,6 +73,8 @@ export interface BenchReport {
   accounts: number;
   /** The nodes' batching window (config blockWindowMs), ms. */
   blockWindowMs: number;
+  /** The nodes' minimum block interval (config minBlockIntervalMs), ms; 0 = none. */
+  minBlockIntervalMs: number;
   setup: { durationS: number; txs: number };
   /** The warm-up load before the measured one; null when none was run. */
   warmup: WarmupReport | null;
@@ -100,6 +102,7 @@ export interface ReportInput {
   batch: number;
   accounts: number;
   blockWindowMs: number;
+  minBlockIntervalMs: number;
   setup: BenchReport['setup'];
   warmup?: WarmupReport | null;
   trim?: number;
@@ -162,6 +165,7 @@ export function assembleReport(r: ReportInput): BenchReport {
     batch: r.batch,
     accounts: r.accounts,
     blockWindowMs: r.blockWindowMs,
+    minBlockIntervalMs: r.minBlockIntervalMs,
     setup: r.setup,
     warmup: r.warmup ?? null,
     timelineBucketS: pickBucketMs(durationMs) / 1000,

@@ -42,6 +42,8 @@ export interface BenchOptions {
   stallMs: number;
   /** The nodes' batching window (config blockWindowMs); null: the node's default. */
   blockWindowMs: number | null;
+  /** The nodes' minimum block interval (config minBlockIntervalMs); null: the node's default. */
+  minBlockIntervalMs: number | null;
 }
 
 /** report.json: the report plus the run's own checks and counters. */
@@ -121,7 +123,8 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
     const all = o.warmup + o.txs;
     // Written into every node's config, so the report says what the nodes ran with.
     const blockWindowMs = o.blockWindowMs ?? DEFAULT_CONFIG.blockWindowMs;
-    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all, blockWindowMs);
+    const minBlockIntervalMs = o.minBlockIntervalMs ?? DEFAULT_CONFIG.minBlockIntervalMs;
+    cluster = await Cluster.create(tmp, o.nodes, CHAIN_ID, all, { blockWindowMs, minBlockIntervalMs });
     const c = cluster;
     const orgs = [...c.nodes.map((n) => n.org), NEW_ORG.org];
     const plan = buildPlan({ chainId: CHAIN_ID, orgs, nodes: o.nodes, txs: all, accounts: o.accounts, seed: o.seed, time: startedAt });
@@ -204,7 +207,7 @@ export async function runBench(o: BenchOptions, err: ProgressSink, signal: Abort
       errors: result.errors, blocks: result.blocks, finalHeight: result.finalHeight, perNode,
       machine: { cpus: cores, verifyPerSecPerCore, verifyPerSecPerCoreAfter, model, memoryMB: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
       client: { cpuSeconds: Math.round((clientCpu.user + clientCpu.system) / 10_000) / 100, signers: cores, senders: o.nodes },
-      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts, blockWindowMs,
+      mix: mixOf(measured), inflight: o.inflight, rate: o.rate, batch: o.batch, accounts: o.accounts, blockWindowMs, minBlockIntervalMs,
       setup: { durationS: Math.round(setupS * 10) / 10, txs: setup.txs }, warmup,
     });
     const full: BenchRunReport = { ...report, receiptSample, stalled: result.stalled, failureSamples: result.failureSamples, requests: result.requests, retries: result.retries };

@@ -14,6 +14,8 @@ export interface NodeConfig {
   authorityKey: string | null;
   /** How long the proposer waits for more txs after the first arrives, to batch them. */
   blockWindowMs: number;
+  /** Least time from the head block's time to this node's next proposal, unless the block is full (node/wake-timers.ts); 0 = none. */
+  minBlockIntervalMs: number;
   mempool: { maxTotal: number; maxPerSender: number; maxNonceGap: number };
   /** Worker threads verifying signatures (0 = on the main thread). Default: cores - 1, at most 4. */
   verifyWorkers: number;
@@ -25,6 +27,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   logLevel: 'info',
   authorityKey: 'keys/authority.json',
   blockWindowMs: 50,
+  minBlockIntervalMs: 200,
   mempool: { maxTotal: 100_000, maxPerSender: 5_000, maxNonceGap: 1_000 },
   verifyWorkers: Math.min(4, Math.max(0, availableParallelism() - 1)),
 };
@@ -69,7 +72,7 @@ export function parseHostPort(s: string, field: string): { host: string; port: n
 /** Validates a config object (from config.json) over the defaults; errors name the field. */
 export function validateConfig(raw: unknown, base: NodeConfig = DEFAULT_CONFIG): NodeConfig {
   const o = obj(raw, 'config');
-  onlyKeys(o, ['rpc', 'p2p', 'logLevel', 'authorityKey', 'blockWindowMs', 'mempool', 'verifyWorkers'], 'config');
+  onlyKeys(o, ['rpc', 'p2p', 'logLevel', 'authorityKey', 'blockWindowMs', 'minBlockIntervalMs', 'mempool', 'verifyWorkers'], 'config');
   const c: NodeConfig = structuredClone(base);
   if (o.rpc !== undefined) {
     const r = obj(o.rpc, 'rpc');
@@ -115,6 +118,7 @@ export function validateConfig(raw: unknown, base: NodeConfig = DEFAULT_CONFIG):
   }
   if (o.authorityKey !== undefined) c.authorityKey = o.authorityKey === null ? null : str(o.authorityKey, 'authorityKey');
   if (o.blockWindowMs !== undefined) c.blockWindowMs = int(o.blockWindowMs, 'blockWindowMs', 0, 10_000);
+  if (o.minBlockIntervalMs !== undefined) c.minBlockIntervalMs = int(o.minBlockIntervalMs, 'minBlockIntervalMs', 0, 60_000);
   if (o.verifyWorkers !== undefined) c.verifyWorkers = int(o.verifyWorkers, 'verifyWorkers', 0, 64);
   if (o.mempool !== undefined) {
     const m = obj(o.mempool, 'mempool');

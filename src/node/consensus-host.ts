@@ -21,6 +21,8 @@ export interface ConsensusHostOptions {
   blockWindowMs: number;
   /** Cut an empty block after this much idle time; 0 = never. */
   emptyBlockIntervalMs: number;
+  /** Least time from the head block's time to this node's next proposal (wake-timers.ts); 0 or absent = none. */
+  minBlockIntervalMs?: number;
   /** SPEC §4: refuse proposals whose time is further than this from our clock. */
   maxClockDriftMs: number;
   /** While a height is not progressing, re-publish our own messages this often (rebroadcast.ts). */
@@ -86,9 +88,9 @@ export class ConsensusHost {
     });
     this.engine = new ConsensusEngine({ chainId: deps.chain.genesis.chainId, self: deps.signer?.account ?? null, timeouts: opts.timeouts }, this.log);
     this.wakes = new WakeTimers(
-      { blockWindowMs: opts.blockWindowMs, emptyBlockIntervalMs: opts.emptyBlockIntervalMs, maxBlockTxs: deps.chain.genesis.params.maxBlockTxs },
+      { blockWindowMs: opts.blockWindowMs, emptyBlockIntervalMs: opts.emptyBlockIntervalMs, maxBlockTxs: deps.chain.genesis.params.maxBlockTxs, minBlockIntervalMs: opts.minBlockIntervalMs ?? 0 },
       {
-        mempool: deps.mempool, now: this.now,
+        mempool: deps.mempool, now: this.now, headTime: () => deps.chain.head.header.time,
         // Decided when the input runs, not when the timer fires: a commit queued ahead of it
         // may take the txs, and waking with nothing to propose would make an empty block.
         fire: (empty) => this.enqueue(() => (empty || this.deps.mempool.readyCount > 0 ? this.wake() : [])),

@@ -118,7 +118,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const host = new ConsensusHost(
       {
         timeouts: { proposeMs: genesis.params.timeoutProposeMs, prevoteMs: 1000, precommitMs: 1000, deltaMs: genesis.params.timeoutDeltaMs },
-        blockWindowMs: config.blockWindowMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000, rebroadcastMs: 1000,
+        blockWindowMs: config.blockWindowMs, minBlockIntervalMs: config.minBlockIntervalMs, emptyBlockIntervalMs: genesis.params.emptyBlockIntervalMs, maxClockDriftMs: 2000, rebroadcastMs: 1000,
         missingBlockGraceMs: MISSING_BLOCK_GRACE_MS,
       },
       {

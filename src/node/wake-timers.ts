@@ -7,6 +7,13 @@ export interface WakeOptions {
   emptyBlockIntervalMs: number;
   /** A full block's tx count: with that many ready there is nothing to wait for. */
   maxBlockTxs: number;
+  /**
+   * Least time from the head block's time (its proposer's clock when it proposed) to the
+   * next proposal; 0 (the default here) = none. At a steady low rate it makes fewer, larger
+   * blocks (each height costs every node CPU and disk syncs); a tx on an idle chain, whose
+   * head block is old, still waits only the batching window. A full block does not wait.
+   */
+  minBlockIntervalMs?: number;
 }
 
 /**
@@ -22,7 +29,13 @@ export class WakeTimers {
 
   constructor(
     private readonly opts: WakeOptions,
-    private readonly deps: { mempool: Pick<Mempool, 'oldestReadySince' | 'readyCount'>; now: () => number; fire: (empty: boolean) => void },
+    private readonly deps: {
+      mempool: Pick<Mempool, 'oldestReadySince' | 'readyCount'>;
+      now: () => number;
+      /** The head block's time (header.time, ms): the minimum block interval counts from it. */
+      headTime: () => number;
+      fire: (empty: boolean) => void;
+    },
   ) {}
 
   /**
@@ -41,7 +54,7 @@ export class WakeTimers {
 
   /** A tx became ready: an idle height starts after the window (unless a timer is armed already). */
   onReady(): void {
-    this.arm(this.opts.blockWindowMs, false);
+    this.arm(Math.max(this.opts.blockWindowMs, this.intervalLeft()), false);
   }
 
   stop(): void {
@@ -58,13 +71,20 @@ export class WakeTimers {
    * once (waiting would only add the window to every height: by Little's law, a client
    * with K txs in flight gets K / latency); a node that commits faster than the window
    * (one authority) still gathers a window's worth of txs per block. A full block starts at once.
+   * With a minimum block interval, not before that long after the last height started.
    */
   private batchingWait(): number | null {
     const { mempool } = this.deps;
     const since = mempool.oldestReadySince;
     if (since === undefined) return null;
     if (mempool.readyCount >= this.opts.maxBlockTxs) return 0;
-    return Math.max(0, since + this.opts.blockWindowMs - this.deps.now());
+    return Math.max(0, since + this.opts.blockWindowMs - this.deps.now(), this.intervalLeft());
+  }
+
+  /** What is left of the minimum block interval after the head block's time (0 when none). */
+  private intervalLeft(): number {
+    const min = this.opts.minBlockIntervalMs ?? 0;
+    return min > 0 ? Math.max(0, this.deps.headTime() + min - this.deps.now()) : 0;
   }
 
   private arm(delayMs: number, empty: boolean): void {
@@ -72,7 +92,11 @@ export class WakeTimers {
     const t = setTimeout(() => {
       if (empty) this.emptyTimer = null;
       else this.txTimer = null;
-      this.deps.fire(empty);
+      // Armed before the head moved (a tx became ready during the last height): the
+      // minimum interval counts from the new head block's time, so wait out the rest.
+      const left = empty || this.deps.mempool.readyCount >= this.opts.maxBlockTxs ? 0 : this.intervalLeft();
+      if (left > 0) this.arm(left, false);
+      else this.deps.fire(empty);
     }, delayMs);
     if (empty) this.emptyTimer = t;
     else this.txTimer = t;

@@ -4,7 +4,7 @@ import { minAccounts } from '../../bench/plan.js';
 import { machineDrift, storeSummary } from '../../bench/report.js';
 import { intFlag, parse, strFlag, UsageError } from '../args.js';
 
-export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--block-window MS] [--seed S] [--keep]
+export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [--inflight K] [--rate R] [--out DIR] [--accounts A] [--batch B] [--block-window MS] [--min-block-interval MS] [--seed S] [--keep]
   Starts N node processes on a fresh testnet in a temp dir, registers load accounts, records
   and consents, sends M signed txs (80% access.log, 15% record.anchor, 5% consent.grant)
   through JSON-RPC batches, and writes DIR/report.json, report.svg and report.html.
@@ -19,6 +19,8 @@ export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [
   --batch B      tx_send calls per HTTP request (default 100, at most 100)
   --block-window MS  the nodes' batching window, config blockWindowMs (default the node's, 50):
                  at a low --rate a larger one makes fewer, larger blocks, for less CPU per tx
+  --min-block-interval MS  the nodes' minimum interval between heights while txs keep coming,
+                 config minBlockIntervalMs (default the node's, 0 = none)
   --seed S       seed of the load mix (default 1)
   --keep         keep the temp dir (homes, node logs)
   --stall-s S    stop when no load tx commits for S seconds (default 30)`;
@@ -27,7 +29,7 @@ export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [
 export async function bench(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     nodes: { type: 'string' }, txs: { type: 'string' }, inflight: { type: 'string' }, rate: { type: 'string' }, out: { type: 'string' },
-    warmup: { type: 'string' }, accounts: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' }, 'stall-s': { type: 'string' }, 'block-window': { type: 'string' },
+    warmup: { type: 'string' }, accounts: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' }, 'stall-s': { type: 'string' }, 'block-window': { type: 'string' }, 'min-block-interval': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -51,6 +53,7 @@ export async function bench(argv: string[]): Promise<number> {
     stallMs: intFlag(values['stall-s'], 'stall-s', 30, 1, 3600) * 1000,
     keep: values.keep === true,
     blockWindowMs: values['block-window'] === undefined ? null : intFlag(values['block-window'], 'block-window', 0, 0, 10_000),
+    minBlockIntervalMs: values['min-block-interval'] === undefined ? null : intFlag(values['min-block-interval'], 'min-block-interval', 0, 0, 60_000),
   };
 
   const ac = new AbortController();

@@ -21,7 +21,7 @@ describe('medledger bench flags', () => {
 
   it('--block-window goes into every node\'s config as blockWindowMs; without it the node keeps its default', () => {
     const base = { rpc: { host: '127.0.0.1', port: 1 }, blockWindowMs: 50 };
-    expect(benchConfig(base, 1000, 4, 2, 250)).toMatchObject({ rpc: base.rpc, blockWindowMs: 250, verifyWorkers: 0, logLevel: 'warn' });
+    expect(benchConfig(base, 1000, 4, 2, { blockWindowMs: 250, minBlockIntervalMs: 200 })).toMatchObject({ rpc: base.rpc, blockWindowMs: 250, minBlockIntervalMs: 200, verifyWorkers: 0, logLevel: 'warn' });
     expect(benchConfig(base, 1000, 4, 2)).toMatchObject({ blockWindowMs: 50 });
     expect(benchConfig({}, 1000, 4, 2)).not.toHaveProperty('blockWindowMs');
   });

@@ -19,7 +19,7 @@ function input(): ReportInput {
     machine: { cpus: 2, verifyPerSecPerCore: 9000, model: 'test', memoryMB: 1024, node: 'v20', platform: 'linux-x64' },
     perNode: [0, 1, 2, 3].map((i) => node(i)), finalHeight: 20,
     client: { cpuSeconds: 1, signers: 2, senders: 4 }, mix: { 'access.log': 800, 'record.anchor': 150, 'consent.grant': 50, outcomes: { granted: 500, denied: 200, emergency: 100 }, anchors: { newRecord: 75, newVersion: 75 } },
-    inflight: 2000, rate: null, batch: 100, accounts: 256, blockWindowMs: 50, setup: { durationS: 3, txs: 400 },
+    inflight: 2000, rate: null, batch: 100, accounts: 256, blockWindowMs: 50, minBlockIntervalMs: 0, setup: { durationS: 3, txs: 400 },
   };
 }
 

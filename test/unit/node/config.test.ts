@@ -31,6 +31,8 @@ describe('config.json validation', () => {
       [{ p2p: { meshDegree: 1.5 } }, /p2p.meshDegree must be an integer/],
       [{ logLevel: 'loud' }, /logLevel must be one of/],
       [{ blockWindowMs: -1 }, /blockWindowMs must be an integer/],
+      [{ minBlockIntervalMs: 60_001 }, /minBlockIntervalMs must be an integer from 0 to 60000/],
+      [{ minBlockIntervalMs: '200' }, /minBlockIntervalMs must be an integer/],
       [{ verifyWorkers: 1.5 }, /verifyWorkers must be an integer/],
       [{ mempool: { maxTotal: 0 } }, /mempool.maxTotal must be an integer/],
     ];
