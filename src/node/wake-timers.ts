@@ -81,20 +81,26 @@ export class WakeTimers {
     return Math.max(0, since + this.opts.blockWindowMs - this.deps.now(), this.intervalLeft());
   }
 
-  /** What is left of the minimum block interval after the head block's time (0 when none). */
+  /**
+   * What is left of the minimum block interval after the head block's time (0 when none).
+   * The head's time is its proposer's clock: never more than the interval itself, so a
+   * proposer whose clock runs ahead of ours (up to the allowed drift) holds us back no longer.
+   */
   private intervalLeft(): number {
     const min = this.opts.minBlockIntervalMs ?? 0;
-    return min > 0 ? Math.max(0, this.deps.headTime() + min - this.deps.now()) : 0;
+    return min > 0 ? Math.min(min, Math.max(0, this.deps.headTime() + min - this.deps.now())) : 0;
   }
 
   private arm(delayMs: number, empty: boolean): void {
     if (this.stopped || (empty ? this.emptyTimer : this.txTimer)) return;
+    const armedHead = this.deps.headTime();
     const t = setTimeout(() => {
       if (empty) this.emptyTimer = null;
       else this.txTimer = null;
       // Armed before the head moved (a tx became ready during the last height): the
       // minimum interval counts from the new head block's time, so wait out the rest.
-      const left = empty || this.deps.mempool.readyCount >= this.opts.maxBlockTxs ? 0 : this.intervalLeft();
+      const moved = !empty && this.deps.headTime() !== armedHead && this.deps.mempool.readyCount < this.opts.maxBlockTxs;
+      const left = moved ? this.intervalLeft() : 0;
       if (left > 0) this.arm(left, false);
       else this.deps.fire(empty);
     }, delayMs);

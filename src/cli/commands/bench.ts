@@ -19,8 +19,8 @@ export const BENCH_USAGE = `medledger bench [--nodes N] [--txs M] [--warmup W] [
   --batch B      tx_send calls per HTTP request (default 100, at most 100)
   --block-window MS  the nodes' batching window, config blockWindowMs (default the node's, 50):
                  at a low --rate a larger one makes fewer, larger blocks, for less CPU per tx
-  --min-block-interval MS  the nodes' minimum interval between heights while txs keep coming,
-                 config minBlockIntervalMs (default the node's, 0 = none)
+  --min-block-interval MS  no proposal sooner than this after the head block's time unless
+                 the block is full, config minBlockIntervalMs (default the node's, 200; 0 = none)
   --seed S       seed of the load mix (default 1)
   --keep         keep the temp dir (homes, node logs)
   --stall-s S    stop when no load tx commits for S seconds (default 30)`;

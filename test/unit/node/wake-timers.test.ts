@@ -74,6 +74,14 @@ describe('WakeTimers', () => {
     expect(fired).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(fired).toEqual([false]);
+    // A head block from a proposer whose clock runs ahead holds the next one back by the interval at most.
+    const skew = setup({ minBlockIntervalMs: 200 });
+    skew.head.time = Date.now() + 1_500;
+    skew.mempool.oldestReadySince = Date.now() - 100;
+    skew.mempool.readyCount = 3;
+    expect(skew.w.atHeightStart()).toBe(false);
+    vi.advanceTimersByTime(200);
+    expect(skew.fired).toEqual([false]);
     // A full block does not wait for it.
     const full = setup({ minBlockIntervalMs: 200, maxBlockTxs: 3 });
     full.head.time = Date.now();
@@ -106,6 +114,15 @@ describe('WakeTimers', () => {
     expect(fired).toEqual([false, false]);
     vi.advanceTimersByTime(1);
     expect(fired).toEqual([false, false, false]);
+    // ...once: a new head from a proposer whose clock runs ahead adds the interval at most.
+    head.time = Date.now() - 1_000;
+    w.onReady();
+    vi.advanceTimersByTime(40);
+    head.time = Date.now() + 1_500;
+    vi.advanceTimersByTime(10 + 199);
+    expect(fired).toEqual([false, false, false]);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([false, false, false, false]);
     const plain = setup();
     plain.head.time = Date.now();
     plain.w.onReady();
