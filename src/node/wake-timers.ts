@@ -71,7 +71,7 @@ export class WakeTimers {
    * once (waiting would only add the window to every height: by Little's law, a client
    * with K txs in flight gets K / latency); a node that commits faster than the window
    * (one authority) still gathers a window's worth of txs per block. A full block starts at once.
-   * With a minimum block interval, not before that long after the last height started.
+   * With a minimum block interval, not before that long after the head block's time.
    */
   private batchingWait(): number | null {
     const { mempool } = this.deps;
