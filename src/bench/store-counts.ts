@@ -4,13 +4,10 @@
  * starts and when it ends: how much of the run went into memtable flushes and
  * compactions, the storage cost that grows with the chain's history.
  */
+import type { StoreStats } from '../storage/leveldb-stats.js';
 
-export interface StoreSample {
-  tableBytes: number;
-  compactionSeconds: number;
-  compactionReadBytes: number;
-  compactionWrittenBytes: number;
-}
+/** The node's LevelDB figures that the bench reads (all but the file count). */
+export type StoreSample = Omit<StoreStats, 'files'>;
 
 /** During the load; LevelDB rounds each level's figures to whole MB and seconds. */
 export interface StoreWork {

@@ -211,7 +211,8 @@ export class NodeApiImpl implements NodeApi {
       ['medledger_consensus_round', 'gauge', 'Consensus round at the current height', this.d.consensusRound()],
       ['medledger_last_block_age_seconds', 'gauge', 'Seconds since the time of the latest final block', this.lastBlockAgeMs() / 1000],
     ] as const;
-    const out = lines.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`);
+    const metric = ([name, type, help, v]: readonly [string, string, string, number]): string => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`;
+    const out = lines.map(metric);
     const g = this.d.network?.gossipCounters();
     if (g) {
       out.push('# HELP medledger_gossip_messages_total Gossip messages by topic: published by this node (out), received from peers before validation (in)');
@@ -230,7 +231,7 @@ export class NodeApiImpl implements NodeApi {
         ['medledger_store_compaction_read_bytes_total', 'counter', 'Bytes those flushes and compactions read (whole MB per level)', st.compactionReadBytes],
         ['medledger_store_compaction_written_bytes_total', 'counter', 'Bytes those flushes and compactions wrote (whole MB per level)', st.compactionWrittenBytes],
       ] as const;
-      for (const [name, type, help, v] of store) out.push(`# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}`);
+      out.push(...store.map(metric));
     }
     const t = this.d.heightTiming;
     if (t) {
