@@ -7,11 +7,15 @@
 // 240 accounts per block; one synced chained batch per block, as ChainStore.commitBlock.
 //
 //   node bench/store-sustained.mjs [--txs N=350000] [--layout patient|seq] [--no-compression]
+//                                  [--write-buffer-mb MB=16] [--max-file-mb MB=2] [--block-kb KB=4] [--no-blocks]
 //
 // --layout patient: the event under xa/p/<patient>!<seq> (the node's layout); seq: under
-// xa/e/<seq> with key-only index rows (tried in session 16, not adopted). Prints the CPU of
-// all the process's threads per tx for the writes (a second pass that builds the same
-// batches without writing them is subtracted), the wall time and LevelDB's level table.
+// xa/e/<seq> with key-only index rows (tried in session 16, not adopted). --no-blocks leaves
+// the block rows (b/) out, as if blocks were kept outside LevelDB; the other flags set
+// LevelDB's options (defaults: the node's, a 16 MB write buffer and LevelDB's own for the
+// rest; docs/bench.md session 17). Prints the CPU of all the process's threads per tx for the
+// writes (a second pass that builds the same batches without writing them is subtracted),
+// the wall time and LevelDB's level table.
 import { ClassicLevel } from 'classic-level';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +23,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { txs: { type: 'string', default: '350000' }, layout: { type: 'string', default: 'patient' }, 'no-compression': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { txs: { type: 'string', default: '350000' }, layout: { type: 'string', default: 'patient' }, 'no-compression': { type: 'boolean', default: false }, 'write-buffer-mb': { type: 'string', default: '16' }, 'max-file-mb': { type: 'string', default: '2' }, 'block-kb': { type: 'string', default: '4' }, 'no-blocks': { type: 'boolean', default: false } } });
+const positive = (name) => {
+  const v = Number(values[name]);
+  if (!(v > 0 && v <= 1024)) throw new Error(`--${name} must be a number in (0, 1024]`);
+  return v;
+};
+const LEVEL_OPTIONS = { writeBufferSize: positive('write-buffer-mb') * 1024 * 1024, maxFileSize: positive('max-file-mb') * 1024 * 1024, blockSize: positive('block-kb') * 1024 };
 const TXS = Number(values.txs);
 const PER = 700;
 if (!Number.isSafeInteger(TXS) || TXS < PER) throw new Error(`--txs must be an integer >= ${PER}`);
@@ -37,7 +47,7 @@ const processCpuMs = () => {
 
 async function pass(write) {
   const dir = mkdtempSync(join(tmpdir(), 'ml-store-sustained-'));
-  const db = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', writeBufferSize: 16 * 1024 * 1024, compression: !values['no-compression'] });
+  const db = new ClassicLevel(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', ...LEVEL_OPTIONS, compression: !values['no-compression'] });
   await db.open();
   let seed = 1;
   const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -81,7 +91,7 @@ async function pass(write) {
       }
     }
     for (let a = 0; a < 240; a++) b.put(`s/acct/${accounts[a]}`, `{"account":"${accounts[a]}","height":2,"name":"Bench clinician 111","nonce":${h},"org":"org1","revoked":false,"role":"clinician"}`);
-    b.put(`b/${at}`, wires.join(','));
+    if (!values['no-blocks']) b.put(`b/${at}`, wires.join(','));
     b.put(`r/${at}`, '{"status":"ok"},'.repeat(PER));
     b.put(`c/${at}`, 'x'.repeat(780));
     b.put(`bh/${hex(32)}`, String(h));
@@ -101,6 +111,6 @@ async function pass(write) {
 const built = await pass(false);
 const written = await pass(true);
 const txs = Math.floor(TXS / PER) * PER;
-console.log(`layout ${values.layout}, compression ${values['no-compression'] ? 'off' : 'snappy'}, ${txs} txs in blocks of ${PER}`);
+console.log(`layout ${values.layout}, compression ${values['no-compression'] ? 'off' : 'snappy'}, write buffer ${values['write-buffer-mb']} MB, max file ${values['max-file-mb']} MB, block ${values['block-kb']} KB, blocks ${values['no-blocks'] ? 'not ' : ''}in LevelDB; ${txs} txs in blocks of ${PER}`);
 console.log(`LevelDB writes, flushes and compactions: ${((written.cpuMs - built.cpuMs) * 1000 / txs).toFixed(1)} µs of CPU per tx (all threads; ${written.cpuMs} ms with the writes, ${built.cpuMs} ms building the batches only), ${written.wallS} s wall`);
 console.log(written.levels.trim());
