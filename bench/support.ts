@@ -32,6 +32,8 @@ export interface World {
   root: string;
   height: number;
   time: number;
+  /** The setup's txs (membership, governance, records, consents), decoded, as committed. */
+  setup: DecodedTx[];
   /** The load, signed and decoded, in plan order. */
   load: DecodedTx[];
   /** Executes txs as the next block and commits it to `state`. */
@@ -51,7 +53,7 @@ export function buildWorld(o: { nodes: number; txs: number; accounts: number; se
   state.apply(genesisState(genesis));
   const plan = buildPlan({ chainId: CHAIN_ID, orgs: [...orgs.map((x) => x.org), 'lab'], nodes: o.nodes, txs: o.txs, accounts: o.accounts, seed: o.seed ?? 1, time: T0 });
   const w: World = {
-    genesis, state, sm: new StateMachine(HANDLERS), plan, root: genesisBlock(genesis).header.stateRoot, height: 0, time: T0, load: [],
+    genesis, state, sm: new StateMachine(HANDLERS), plan, root: genesisBlock(genesis).header.stateRoot, height: 0, time: T0, setup: [], load: [],
     dryRun(txs) {
       const ex = w.sm.begin(w.state, w.root, { chainId: CHAIN_ID, height: w.height + 1, time: w.time + 1000 });
       const applied = txs.map((t) => ex.apply(t));
@@ -71,7 +73,9 @@ export function buildWorld(o: { nodes: number; txs: number; accounts: number; se
     newOrg: { org: 'lab', name: 'Bench Reference Lab', admin: generateKeyPair() }, plan,
   });
   for (const phase of phases) {
-    const { applied } = w.block(phase.txs.map((t) => decodeTx(t.tx)));
+    const txs = phase.txs.map((t) => decodeTx(t.tx));
+    w.setup.push(...txs);
+    const { applied } = w.block(txs);
     for (const a of applied) {
       if ('inadmissible' in a) throw new Error(`setup (${phase.what}): inadmissible: ${a.inadmissible.message}`);
       if (a.receipt.status !== 'ok') throw new Error(`setup (${phase.what}): rejected: ${JSON.stringify(a.receipt.error)}`);
