@@ -97,18 +97,21 @@ function mutateOnce(root: Json, rng: Rng, donors: Donors): void {
 }
 
 /**
- * A mutant of `base` (not modified) as a JSON text: one to three faults, and sometimes a
- * `__proto__` member spliced into an object, which only the text form can carry.
+ * A mutant of `base` (not modified) as a JSON text: one to three faults, and sometimes an
+ * own `__proto__` member in one of its objects (JSON.parse makes it an own property, as
+ * from a peer; an assignment would set the prototype instead).
  */
 export function mutantText(base: Json, rng: Rng, donors: Donors): string {
   const v = structuredClone(base);
   const faults = rng.int(1, 3);
   for (let i = 0; i < faults; i++) mutateOnce(v, rng, donors);
-  const text = JSON.stringify(v);
-  if (!rng.chance(0.05)) return text;
-  const at = text.indexOf('{', rng.int(0, Math.max(0, text.length - 1)));
-  if (at < 0 || text[at + 1] === '}') return text;
-  return `${text.slice(0, at + 1)}"__proto__":{"polluted":true},${text.slice(at + 1)}`;
+  if (rng.chance(0.05)) {
+    const objects = containers(v).filter((c) => !Array.isArray(c));
+    if (objects.length > 0) {
+      Object.defineProperty(rng.pick(objects), '__proto__', { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return JSON.stringify(v);
 }
 
 /** An error a parser throws on purpose (its own class, or JSON's SyntaxError), not a crash inside it. */
