@@ -64,6 +64,8 @@ interface PrivVal {
   lastRound: number;
   lockedRound: number;
   lockedHash: string | null;
+  /** The proposal of the locked block, persisted with the precommit (the node's signer keeps it too). */
+  lockedProposal: Proposal | null;
 }
 
 export class SimNode {
@@ -71,7 +73,9 @@ export class SimNode {
   /** Incarnation: bumped by crash and restart so the old engine's timers and callbacks die. */
   inc = 0;
   readonly chain: ChainEntry[] = [];
-  protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null };
+  protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null, lockedProposal: null };
+  /** Proposals received or made at the current height, by block hash: the one precommitted becomes the lock's. */
+  private readonly proposalsAt = new Map<string, Proposal>();
   private lastSyncAt = -1e9;
   /**
    * Peer messages by height: relayed by gossip (the paper's gossip property needs relays,
@@ -101,6 +105,10 @@ export class SimNode {
     this.inc++;
     this.engine = new ConsensusEngine({ chainId: CHAIN_ID, self: this.id, timeouts: this.world.timeouts });
     this.startNext();
+    // Like the node (consensus-host.ts): a restart while locked hands the engine the locked
+    // proposal again, from the privval, so it can prevote it and, as proposer, re-propose it.
+    const locked = this.privval.height === this.nextHeight ? this.privval.lockedProposal : null;
+    if (locked !== null) this.apply(this.engine.onProposal(locked, this.isValid(locked)));
     // WAL replay (CometBFT style): what we signed (with our proposed block, which nobody else
     // may hold) and what we received at this height. Without it a
     // restarted node keeps its lock but loses the proof-of-lock votes behind it; if only
@@ -126,6 +134,7 @@ export class SimNode {
 
   protected startNext(): void {
     const h = this.nextHeight;
+    this.proposalsAt.clear();
     for (const k of [...this.seen.keys()]) if (k < h) this.seen.delete(k);
     const pv = this.privval;
     const restore: RestoreState | undefined = pv.height === h && pv.lastRound >= 0
@@ -190,6 +199,7 @@ export class SimNode {
       pv.lastRound = -1;
       pv.lockedRound = -1;
       pv.lockedHash = null;
+      pv.lockedProposal = null;
     }
     return pv;
   }
@@ -204,6 +214,7 @@ export class SimNode {
     }
     const signed = prev?.proposal ?? signProposalFake(p);
     pv.proposals.set(p.round, { proposal: signed, inc: this.inc });
+    this.proposalsAt.set(signed.blockHash, signed);
     this.broadcast({ kind: 'proposal', p: signed });
   }
 
@@ -226,6 +237,7 @@ export class SimNode {
       if (v.type === 'precommit' && v.blockHash !== null) {
         pv.lockedRound = v.round;
         pv.lockedHash = v.blockHash;
+        pv.lockedProposal = this.proposalsAt.get(v.blockHash) ?? null;
       }
     }
     this.broadcast({ kind: 'vote', v: signed });
@@ -289,6 +301,7 @@ export class SimNode {
       case 'proposal':
         if (!verifyProposalFake(msg.p)) return this.world.violation(`node ${this.index}: forged proposal in flight`);
         this.remember(msg.p.height, `p/${msg.p.round}/${msg.p.blockHash}/${msg.p.polRound}`, msg);
+        if (msg.p.height === this.nextHeight && this.isValid(msg.p) && !this.proposalsAt.has(msg.p.blockHash)) this.proposalsAt.set(msg.p.blockHash, msg.p);
         this.onPeerProposal(msg.p);
         this.apply(engine.onProposal(msg.p, this.isValid(msg.p)));
         if (msg.p.height > this.nextHeight) this.requestSync(from, false);
