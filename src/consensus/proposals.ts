@@ -22,6 +22,8 @@ export class ProposalStore {
   private readonly byRound = new Map<number, StoredProposal[]>();
   /** Blocks of valid proposals (and our own), by hash. */
   private readonly blocks = new Map<string, Block>();
+  /** `polRound/blockHash` of each stored proposal that claims a proof-of-lock. */
+  private readonly polClaims = new Set<string>();
 
   add(p: Proposal, valid: boolean, currentRound: number): ProposalAddResult {
     const list = this.byRound.get(p.round);
@@ -29,13 +31,27 @@ export class ProposalStore {
       if (p.round > currentRound && this.futureRoundsOf(p.proposer, currentRound) >= MAX_FUTURE_PROPOSAL_ROUNDS) return 'rejected';
       this.byRound.set(p.round, [{ proposal: p, valid }]);
       if (valid) this.blocks.set(p.blockHash, p.block);
+      this.notePol(p);
       return 'added';
     }
     if (list.some((s) => s.proposal.blockHash === p.blockHash && s.proposal.polRound === p.polRound)) return 'duplicate';
     if (list.length >= MAX_PROPOSALS_PER_ROUND) return 'rejected';
     list.push({ proposal: p, valid });
     if (valid && !this.blocks.has(p.blockHash)) this.blocks.set(p.blockHash, p.block);
+    this.notePol(p);
     return 'conflict';
+  }
+
+  /**
+   * Whether a stored proposal claims a proof-of-lock for `hash` in `round` (its polRound):
+   * prevotes for `hash` in `round` are then needed to judge it, conflicting ones included.
+   */
+  claimsPol(round: number, hash: string): boolean {
+    return this.polClaims.has(`${round}/${hash}`);
+  }
+
+  private notePol(p: Proposal): void {
+    if (p.polRound >= 0) this.polClaims.add(`${p.polRound}/${p.blockHash}`);
   }
 
   /** The first proposal received for `round`: the one we prevote on. */

@@ -30,9 +30,10 @@ function key(hash: string | null): string {
  * message for id(v): counting only the first would let one Byzantine authority show a
  * proof-of-lock to some honest nodes and hide it from others forever (the simulation
  * finds such runs). Safety is unaffected: two quorums for different values of one round
- * share more than f authorities. To bound memory, a conflicting vote counts only for nil
- * or a value proposed in that round; one for a value not (yet) proposed waits, a few per
- * author, and counts once the proposal arrives (`promote`).
+ * share more than f authorities. To bound memory, a conflicting vote counts only for nil,
+ * a value proposed in that round, or a value a proposal claims a proof-of-lock for in that
+ * round (its polRound); one for any other value waits, a few per author, and counts once
+ * such a proposal arrives (`promote`).
  */
 export const MAX_VALUES_PER_AUTHOR = 5;
 export const MAX_PENDING_PER_AUTHOR = 2;
@@ -53,7 +54,7 @@ export class VoteSet {
   /** Conflicting votes for values not proposed (yet) in this round. */
   private readonly pending = new Map<string, Vote[]>();
 
-  /** `relevant`: the value is nil or was proposed in this round. */
+  /** `relevant`: the value is nil, was proposed in this round, or a proposal claims a proof-of-lock for it here. */
   add(v: Vote, relevant = true): AddResult {
     if (this.byValue.get(key(v.blockHash))?.has(v.validator)) return { kind: 'duplicate' };
     const existing = this.first.get(v.validator);
@@ -74,7 +75,7 @@ export class VoteSet {
     return { kind: 'conflict', existing, counted: true };
   }
 
-  /** `hash` was just proposed in this round: count the conflicting votes waiting for it. */
+  /** `hash` was just proposed in this round, or claimed as locked here: count the conflicting votes waiting for it. */
   promote(hash: string): void {
     for (const [author, list] of this.pending) {
       const i = list.findIndex((x) => x.blockHash === hash);
@@ -163,7 +164,7 @@ export class HeightVotes {
     return res;
   }
 
-  /** `hash` was proposed in round `r`: count conflicting votes that waited for it. */
+  /** `hash` was proposed in round `r` (or claimed as locked in `r`): count conflicting votes that waited for it. */
   proposed(r: number, hash: string): void {
     const rv = this.rounds.get(r);
     rv?.prevotes.promote(hash);

@@ -320,6 +320,35 @@ describe('message intake', () => {
     expect(types(e.onVote(vote('prevote', 1, 0, null, V[2]!)))).toEqual([]);
   });
 
+  it('counts an equivocator\'s prevote for a value a later proposal claims a proof-of-lock for (found by the simulation, seed 9161)', () => {
+    // V[0] never saw round 0's proposal of X. The Byzantine V[1] showed it a prevote for Y
+    // first, then one for X: a conflicting vote for a value not proposed in round 0 (here)
+    // waits. Honest V[2] and V[3] prevoted X and locked on it. When V[2] proposes X in round 1
+    // with polRound 0, V[0] must see that proof-of-lock (3 prevotes for X in round 0, V[1]'s
+    // among them): otherwise it never prevotes X, the locked nodes never prevote anything
+    // else, and the height never ends.
+    const e = started();
+    const X = blockAt(V, 1, 0);
+    e.onVote(vote('prevote', 1, 0, 'cc'.repeat(32), V[1]!));
+    e.onVote(vote('prevote', 1, 0, X.hash, V[1]!)); // conflict: waits for a proposal of X
+    e.onVote(vote('prevote', 1, 0, X.hash, V[2]!));
+    e.onVote(vote('prevote', 1, 0, X.hash, V[3]!));
+    e.onVote(vote('precommit', 1, 1, null, V[2]!));
+    e.onVote(vote('precommit', 1, 1, null, V[3]!)); // f+1 in round 1: skip there
+    expect(e.status()).toMatchObject({ round: 1, step: 'propose' });
+    const out = e.onProposal(proposal(1, 1, X.block, X.hash, V[2]!, 0), true);
+    expect(one(out, 'signVote').vote).toMatchObject({ type: 'prevote', round: 1, blockHash: X.hash });
+    // The claim alone makes later copies of such votes count too (a relay after the proposal).
+    const f = started();
+    f.onVote(vote('prevote', 1, 0, 'cc'.repeat(32), V[1]!));
+    f.onVote(vote('prevote', 1, 0, X.hash, V[2]!));
+    f.onVote(vote('prevote', 1, 0, X.hash, V[3]!));
+    f.onVote(vote('precommit', 1, 1, null, V[2]!));
+    f.onVote(vote('precommit', 1, 1, null, V[3]!));
+    expect(only(f.onProposal(proposal(1, 1, X.block, X.hash, V[2]!, 0), true), 'signVote')).toEqual([]); // 2 of 3: waits
+    expect(one(f.onVote(vote('prevote', 1, 0, X.hash, V[1]!)), 'signVote').vote).toMatchObject({ type: 'prevote', round: 1, blockHash: X.hash });
+  });
+
   it('skips to a higher round on f+1 votes from distinct validators', () => {
     const e = started();
     expect(e.onVote(vote('prevote', 1, 5, null, V[2]!))).toEqual([]);
