@@ -108,7 +108,7 @@ export class SimNode {
     // Like the node (consensus-host.ts): a restart while locked hands the engine the locked
     // proposal again, from the privval, so it can prevote it and, as proposer, re-propose it.
     const locked = this.privval.height === this.nextHeight ? this.privval.lockedProposal : null;
-    if (locked !== null) this.apply(this.engine.onProposal(locked, this.isValid(locked)));
+    if (locked !== null) this.feedProposal(locked);
     // WAL replay (CometBFT style): what we signed (with our proposed block, which nobody else
     // may hold) and what we received at this height. Without it a
     // restarted node keeps its lock but loses the proof-of-lock votes behind it; if only
@@ -121,8 +121,15 @@ export class SimNode {
     for (const { msg } of this.seen.get(this.nextHeight)?.values() ?? []) {
       if (!this.alive) return;
       if (msg.kind === 'vote') this.apply(this.engine.onVote(msg.v));
-      else if (msg.kind === 'proposal') this.apply(this.engine.onProposal(msg.p, this.isValid(msg.p)));
+      else if (msg.kind === 'proposal') this.feedProposal(msg.p);
     }
+  }
+
+  /** A proposal to the engine, kept by block hash at its height (the one precommitted becomes the lock's). */
+  private feedProposal(p: Proposal): void {
+    const valid = this.isValid(p);
+    if (valid && p.height === this.nextHeight && !this.proposalsAt.has(p.blockHash)) this.proposalsAt.set(p.blockHash, p);
+    this.apply(this.engine!.onProposal(p, valid));
   }
 
   /** The WAL is fsynced lazily: a crash loses what arrived in the last `walLagMs`. */
@@ -301,9 +308,8 @@ export class SimNode {
       case 'proposal':
         if (!verifyProposalFake(msg.p)) return this.world.violation(`node ${this.index}: forged proposal in flight`);
         this.remember(msg.p.height, `p/${msg.p.round}/${msg.p.blockHash}/${msg.p.polRound}`, msg);
-        if (msg.p.height === this.nextHeight && this.isValid(msg.p) && !this.proposalsAt.has(msg.p.blockHash)) this.proposalsAt.set(msg.p.blockHash, msg.p);
         this.onPeerProposal(msg.p);
-        this.apply(engine.onProposal(msg.p, this.isValid(msg.p)));
+        this.feedProposal(msg.p);
         if (msg.p.height > this.nextHeight) this.requestSync(from, false);
         return;
       case 'vote':
