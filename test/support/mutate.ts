@@ -118,3 +118,43 @@ export function mutantText(base: Json, rng: Rng, donors: Donors): string {
 export function isCrash(err: unknown): boolean {
   return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || !(err instanceof Error) || err.message === '';
 }
+
+/** A mutant for a failure message: its number and text (cut at 400 characters). */
+export function showMutant(i: number, text: string): string {
+  return `mutant ${i}: ${text.length > 400 ? `${text.slice(0, 400)}... (${text.length} chars)` : text}`;
+}
+
+export interface ParserFuzz {
+  seed: number;
+  mutants: number;
+  /** Parses one mutant (given parsed and as text); returns normally when it accepts it. */
+  parse: (raw: unknown, text: string) => unknown;
+  /** Whether a throw is the parser's own refusal (checked after `isCrash`). */
+  refusal: (err: unknown) => boolean;
+  /** Skip mutants equal to the base (a field swapped for its own value). */
+  skipUnchanged?: boolean;
+}
+
+/**
+ * `mutants` mutants of `base` through `parse`: every throw must be a refusal, not a crash
+ * (else this throws, naming the mutant). Returns how many were accepted and refused.
+ */
+export function fuzzParser(base: Json, o: ParserFuzz): { accepted: number; refused: number } {
+  const rng = new Rng(o.seed);
+  const donors = donorsOf([base]);
+  const unchanged = JSON.stringify(base);
+  let accepted = 0;
+  let refused = 0;
+  for (let i = 0; i < o.mutants; i++) {
+    const text = mutantText(base, rng, donors);
+    if (o.skipUnchanged === true && text === unchanged) continue;
+    try {
+      o.parse(JSON.parse(text), text);
+      accepted++;
+    } catch (err) {
+      if (isCrash(err) || !o.refusal(err)) throw new Error(`${showMutant(i, text)}\nthrew ${String(err)}`);
+      refused++;
+    }
+  }
+  return { accepted, refused };
+}

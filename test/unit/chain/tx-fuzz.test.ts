@@ -15,7 +15,7 @@ import { txHash } from '../../../src/chain/tx.js';
 import type { DecodedTx } from '../../../src/chain/types.js';
 import { createTxDecoder } from '../../../src/chain/validate-tx.js';
 import { AppError, ParamError } from '../../../src/util/errors.js';
-import { donorsOf, isCrash, mutantText, Rng, type Json } from '../../support/mutate.js';
+import { donorsOf, isCrash, mutantText, Rng, showMutant, type Json } from '../../support/mutate.js';
 
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 4_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
@@ -28,9 +28,6 @@ const bases: Json[] = [];
 for (const type of new Set(valid.map((d) => d.tx.type))) bases.push(...valid.filter((d) => d.tx.type === type).slice(0, 8).map((d) => d.tx as unknown as Json));
 const donors = donorsOf(bases);
 
-function show(i: number, text: string): string {
-  return `mutant ${i}: ${text.length > 400 ? `${text.slice(0, 400)}... (${text.length} chars)` : text}`;
-}
 
 describe('tx edge under mutation', () => {
   it(`decodes a mutated tx or refuses it with a ParamError/AppError; an accepted one is exactly its input (${MUTANTS} mutants)`, () => {
@@ -44,14 +41,14 @@ describe('tx edge under mutation', () => {
       try {
         d = decode(raw);
       } catch (err) {
-        if (isCrash(err) || !(err instanceof ParamError || err instanceof AppError)) throw new Error(`${show(i, text)}\nthrew ${String(err)}`);
+        if (isCrash(err) || !(err instanceof ParamError || err instanceof AppError)) throw new Error(`${showMutant(i, text)}\nthrew ${String(err)}`);
         reasons.add(err instanceof AppError ? err.reason : `${err.field}: ${err.problem}`);
         continue;
       }
       accepted++;
       // What a node stores and forwards is the canonical form of exactly what it was sent.
-      expect(JSON.parse(d.wire.toString('utf8')), show(i, text)).toEqual(raw);
-      expect(d.hash, show(i, text)).toBe(txHash(d.tx));
+      expect(JSON.parse(d.wire.toString('utf8')), showMutant(i, text)).toEqual(raw);
+      expect(d.hash, showMutant(i, text)).toBe(txHash(d.tx));
       expect(d.wire.length).toBeLessThanOrEqual(w.genesis.params.maxTxBytes);
     }
     if (process.env.FUZZ_MUTANTS) console.info(`accepted ${accepted}, refusal kinds ${reasons.size}`);
@@ -87,7 +84,7 @@ describe('tx edge under mutation', () => {
       try {
         sm.admit(w.state, d, ctx);
       } catch (err) {
-        if (isCrash(err) || !(err instanceof ParamError || err instanceof AppError)) throw new Error(`${show(i, text)}\nadmission threw ${String(err)}`);
+        if (isCrash(err) || !(err instanceof ParamError || err instanceof AppError)) throw new Error(`${showMutant(i, text)}\nadmission threw ${String(err)}`);
         refusedAtAdmission++;
       }
       // Execution sees it anyway: a peer's block may carry what this node's admission refused.
@@ -98,7 +95,7 @@ describe('tx edge under mutation', () => {
       else if (r.receipt.status === 'ok') outcomes.ok++;
       else {
         outcomes.rejected++;
-        expect(r.receipt.error?.code, show(i, text)).not.toBe('internal');
+        expect(r.receipt.error?.code, showMutant(i, text)).not.toBe('internal');
       }
       expect(w.state.map.size).toBe(before); // a block in progress never touches the committed state
     }

@@ -8,30 +8,16 @@
 import { describe, expect, it } from 'vitest';
 import { validateGenesis } from '../../../src/chain/genesis.js';
 import { ConfigError, DEFAULT_CONFIG, validateConfig } from '../../../src/node/config.js';
-import { donorsOf, isCrash, mutantText, Rng, type Json } from '../../support/mutate.js';
+import { fuzzParser, type Json } from '../../support/mutate.js';
 import { makeGenesis } from './support.js';
 
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 3_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const TIMEOUT_MS = Math.max(60_000, MUTANTS * 2);
 
-/** Mutants of `base` through `parse`: refusals must be `isOwn` errors with a message; returns how many of each. */
+/** MUTANTS mutants of `base` through `parse`; every throw must be `isOwn`. */
 function fuzz(seed: number, base: Json, parse: (raw: unknown) => unknown, isOwn: (err: unknown) => boolean): { accepted: number; refused: number } {
-  const rng = new Rng(seed);
-  const donors = donorsOf([base]);
-  let accepted = 0;
-  let refused = 0;
-  for (let i = 0; i < MUTANTS; i++) {
-    const text = mutantText(base, rng, donors);
-    try {
-      parse(JSON.parse(text));
-      accepted++;
-    } catch (err) {
-      if (isCrash(err) || !isOwn(err)) throw new Error(`mutant ${i}: ${text.slice(0, 400)}\nthrew ${String(err)}`);
-      refused++;
-    }
-  }
-  return { accepted, refused };
+  return fuzzParser(base, { seed, mutants: MUTANTS, parse, refusal: isOwn });
 }
 
 describe('home files under mutation', () => {

@@ -20,7 +20,7 @@ import { chainMethods } from '../../../src/rpc/methods/chain.js';
 import { RpcMetrics } from '../../../src/rpc/metrics.js';
 import { MethodRegistry } from '../../../src/rpc/registry.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { donorsOf, mutantText, Rng, type Json } from '../../support/mutate.js';
+import { donorsOf, mutantText, Rng, showMutant, type Json } from '../../support/mutate.js';
 import { ADMIN, commitNext, fixedKey, openChain, removeTempDirs, tx, type ChainEnv } from './support.js';
 
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 1_500);
@@ -87,9 +87,6 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-function show(i: number, text: string): string {
-  return `mutant ${i}: ${text.length > 400 ? `${text.slice(0, 400)}... (${text.length} chars)` : text}`;
-}
 
 describe('JSON-RPC edge under mutation', () => {
   it('every unmutated call succeeds (the mutants start from working calls)', async () => {
@@ -112,12 +109,12 @@ describe('JSON-RPC edge under mutation', () => {
       const out = await dispatcher.handle(text, OPEN_GRANT, new AbortController().signal);
       if (out.status === 204) continue; // a notification (the id was dropped): no answer is due
       const body = JSON.parse(out.body) as { jsonrpc?: string; result?: unknown; error?: { code: number; message: string } };
-      expect(body.jsonrpc, show(i, text)).toBe('2.0');
+      expect(body.jsonrpc, showMutant(i, text)).toBe('2.0');
       if (body.error === undefined) {
         results++;
         continue;
       }
-      expect(body.error.code, `${show(i, text)}\n${out.body.slice(0, 400)}`).not.toBe(RpcCode.internal);
+      expect(body.error.code, `${showMutant(i, text)}\n${out.body.slice(0, 400)}`).not.toBe(RpcCode.internal);
       expect(body.error.message.length).toBeGreaterThan(0);
       codes.set(body.error.code, (codes.get(body.error.code) ?? 0) + 1);
     }
