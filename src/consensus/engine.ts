@@ -156,6 +156,31 @@ export class ConsensusEngine {
     return this.flush();
   }
 
+  /**
+   * The prevotes for `hash` in round `r` this engine counted: a proof-of-lock when they
+   * are 2f+1. The host persists the one behind a lock with the lock: a crash must not
+   * leave a lock whose proof only the crashed node had seen (CometBFT's WAL holds the
+   * votes received before a precommit; the simulation finds runs that never end without).
+   */
+  prevotesFor(r: number, hash: string): Vote[] {
+    return this.votes.round(r)?.prevotes.votesFor(hash) ?? [];
+  }
+
+  /**
+   * The prevotes behind this node's lock and behind its valid block (what it would
+   * re-propose, with that polRound), other authors' only: the host re-sends them while a
+   * height is stuck, so peers that missed one of them can accept the re-proposal (CometBFT's
+   * reactor sends a peer the prevotes of the proposal's POL round).
+   */
+  proofsToShare(): Vote[] {
+    const out = new Map<string, Vote>();
+    for (const [r, h] of [[this.lockedRound, this.lockedHash], [this.validRound, this.validHash]] as const) {
+      if (h === null || r < 0) continue;
+      for (const v of this.prevotesFor(r, h)) if (v.validator !== this.self) out.set(`${v.round}/${v.validator}`, v);
+    }
+    return [...out.values()];
+  }
+
   status(): EngineStatus {
     const started = this.step !== 'unstarted';
     return {

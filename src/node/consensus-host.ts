@@ -1,7 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
-import { compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
-import type { Action, Proposal, RestoreState } from '../consensus/types.js';
+import { compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
+import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
 import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
@@ -10,7 +10,7 @@ import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, ty
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { ProposalGate } from './proposal-gate.js';
 import { SerialInputs } from './serial-inputs.js';
-import { DoubleSignError, type Signer } from './signer.js';
+import { DoubleSignError, type LockEvidence, type Signer } from './signer.js';
 import { HeightTiming } from './height-timing.js';
 import { WakeTimers } from './wake-timers.js';
 import { Rebroadcaster } from './rebroadcast.js';
@@ -99,6 +99,8 @@ export class ConsensusHost {
     deps.mempool.onReady(() => this.wakes.onReady());
     this.resender = new Rebroadcaster<WireMessage>(opts.rebroadcastMs, {
       publish: (m) => this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m))),
+      // Others' prevotes behind our lock and valid block: a peer that missed one could not accept our re-proposal.
+      alsoResend: () => this.engine.proofsToShare().map((vote) => ({ kind: 'vote', vote })),
       active: () => !['idle', 'committed', 'unstarted'].includes(this.engine.status().step),
       now: Date.now,
       onResend: (messages) => this.log.debug({ height: this.deps.chain.head.height + 1, messages }, 'height not progressing; re-broadcast own consensus messages'),
@@ -140,18 +142,38 @@ export class ConsensusHost {
     const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
     // After a restart while locked: hand the engine the locked proposal again, so it can
     // prevote it and, as proposer, re-propose it (its time is old: no clock check).
-    const locked = this.deps.signer?.lockAt(height)?.proposal;
-    if (locked) {
+    const lock = this.deps.signer?.lockAt(height);
+    if (lock?.proposal) {
       try {
-        const p = validateProposalMessage(locked);
+        const p = validateProposalMessage(lock.proposal);
         this.proposals.set(p.blockHash, p);
         actions.push(...this.engine.onProposal(p, this.checkProposal(p, false)));
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'stored lock proposal is unusable');
       }
     }
+    // ...and the prevotes behind the lock, which peers may not hold (one Byzantine prevote
+    // seen only here): without them no one could justify the lock again.
+    if (lock) for (const v of this.storedProof(lock, validators)) actions.push(...this.engine.onVote(v));
     if (this.wakes.atHeightStart()) actions.push(...this.wake());
     return actions;
+  }
+
+  /** The lock's stored proof-of-lock prevotes that are still well-formed, signed and of the lock's round and block. */
+  private storedProof(lock: NonNullable<ReturnType<Signer['lockAt']>>, validators: readonly string[]): Vote[] {
+    const chainId = this.deps.chain.genesis.chainId;
+    const out: Vote[] = [];
+    for (const raw of Array.isArray(lock.pol) ? lock.pol : []) {
+      try {
+        const v = validateVoteMessage(raw);
+        const fits = v.type === 'prevote' && v.height === lock.height && v.round === lock.round && v.blockHash === lock.blockHash && validators.includes(v.validator);
+        if (fits && verifyVote(chainId, v)) out.push(v);
+        else this.log.warn({ validator: v.validator }, 'stored proof-of-lock vote does not fit the lock; skipped');
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'stored proof-of-lock vote is unusable');
+      }
+    }
+    return out;
   }
 
   /** Leaves idle (txs to propose): the engine's first actions of the height. */
@@ -212,8 +234,7 @@ export class ConsensusHost {
       }
       case 'signVote': {
         const v = a.vote;
-        const lockProposal = v.type === 'precommit' && v.blockHash !== null ? this.proposals.get(v.blockHash) : undefined;
-        const sig = await this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v), lockProposal);
+        const sig = await this.sign(v.height, v.round, v.type, v.blockHash, voteSignBytes(chainId, v), this.lockEvidence(v));
         if (!sig) return [];
         const signed = { ...v, sig };
         this.timing.mark(v.height, v.type === 'prevote' ? 'prevoted' : 'precommitted', this.now());
@@ -245,7 +266,14 @@ export class ConsensusHost {
     }
   }
 
-  private async sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, lockProposal?: Proposal): Promise<string | null> {
+  /** For a non-nil precommit (a lock): the block's proposal and the prevotes that justify it, persisted with it. */
+  private lockEvidence(v: Vote): LockEvidence | undefined {
+    if (v.type !== 'precommit' || v.blockHash === null) return undefined;
+    const proposal = this.proposals.get(v.blockHash);
+    return { proposal, proposalJson: proposal && this.assembly.jsonOf(proposal), pol: this.engine.prevotesFor(v.round, v.blockHash) };
+  }
+
+  private async sign(height: number, round: number, step: 'proposal' | 'prevote' | 'precommit', blockHash: string | null, bytes: Uint8Array, evidence?: LockEvidence): Promise<string | null> {
     if (!this.deps.signer) return null;
     // Nothing is signed at a height before the block below is recoverable (store or block
     // log): a crashed node restarts at a block it may build on (its signer refuses the heights
@@ -258,7 +286,7 @@ export class ConsensusHost {
       }
     }
     try {
-      return await this.deps.signer.sign(height, round, step, blockHash, bytes, lockProposal, lockProposal && this.assembly.jsonOf(lockProposal));
+      return await this.deps.signer.sign(height, round, step, blockHash, bytes, evidence);
     } catch (err) {
       if (err instanceof DoubleSignError) {
         this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');

@@ -1,9 +1,10 @@
 /**
- * Re-publishes this node's own consensus messages of the current height while the height
- * is not progressing, so that peers that (re)connected after they were first sent can
- * catch up (gossipsub does not replay; CometBFT's consensus reactor does the same per
- * peer). Each round of re-sends carries a new `resend` counter, because gossip drops a
- * message whose bytes it has seen.
+ * Re-publishes this node's own consensus messages of the current height (and others the
+ * host names: the prevotes behind its lock) while the height is not progressing, so that
+ * peers that (re)connected after they were first sent, or missed one, can catch up
+ * (gossipsub does not replay; CometBFT's consensus reactor does the same per peer). Each
+ * round of re-sends carries a new `resend` counter, because gossip drops a message whose
+ * bytes it has seen.
  */
 export class Rebroadcaster<M extends object> {
   private own: M[] = [];
@@ -15,6 +16,8 @@ export class Rebroadcaster<M extends object> {
     private readonly intervalMs: number,
     private readonly deps: {
       publish: (m: M & { resend?: number }) => void;
+      /** Messages that are not ours to re-send with ours, asked for at each re-send round. */
+      alsoResend?: () => M[];
       /** False while the height is idle or committed: nothing to catch up on. */
       active: () => boolean;
       now: () => number;
@@ -50,7 +53,8 @@ export class Rebroadcaster<M extends object> {
   private tick(): void {
     if (!this.deps.active() || this.deps.now() - this.lastProgressAt < this.intervalMs) return;
     this.resends++;
-    for (const m of this.own) this.deps.publish({ ...m, resend: this.resends });
-    if (this.own.length > 0) this.deps.onResend?.(this.own.length);
+    const all = [...this.own, ...(this.deps.alsoResend?.() ?? [])];
+    for (const m of all) this.deps.publish({ ...m, resend: this.resends });
+    if (all.length > 0) this.deps.onResend?.(all.length);
   }
 }

@@ -19,9 +19,20 @@ export interface SignRecord {
   /**
    * The last non-nil precommit at this height (the consensus lock), kept across later
    * signatures at the same height so a restarted node keeps its lock, with the proposal
-   * it locked on so the node can re-propose it.
+   * it locked on so the node can re-propose it, and the prevotes that justified it
+   * (its proof-of-lock), so peers that missed some of them can still be shown it.
    */
-  lock?: { height: number; round: number; blockHash: string; proposal?: unknown } | null;
+  lock?: { height: number; round: number; blockHash: string; pol?: unknown[]; proposal?: unknown } | null;
+}
+
+/** What a non-nil precommit (a lock) is persisted with, before its signature is released. */
+export interface LockEvidence {
+  /** The proposal of the locked block. */
+  proposal?: unknown;
+  /** Its JSON (parsing to `proposal`), written as is instead of serialising it again (a block's txs from their wire bytes). */
+  proposalJson?: Uint8Array;
+  /** The 2f+1 prevotes for the block in the lock's round. */
+  pol?: unknown[];
 }
 
 /**
@@ -131,12 +142,10 @@ export class Signer {
 
   /**
    * Signs `bytes` for (height, round, step) if that does not conflict with anything
-   * signed before. For a non-nil precommit, `lockProposal` (the proposal of that block)
-   * is persisted with the record before the signature is returned; `lockProposalJson`,
-   * when given, is its JSON (parsing to the same value), written as is instead of
-   * serialising the proposal again (a block's txs from their wire bytes).
+   * signed before. For a non-nil precommit, `evidence` (the block's proposal and its
+   * proof-of-lock) is persisted with the record before the signature is returned.
    */
-  async sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, lockProposal?: unknown, lockProposalJson?: Uint8Array): Promise<string> {
+  async sign(height: number, round: number, step: SignStep, blockHash: string | null, bytes: Uint8Array, evidence: LockEvidence = {}): Promise<string> {
     const s = STEP[step];
     const bytesHash = sha256Hex(bytes);
     const l = this.last;
@@ -149,10 +158,10 @@ export class Signer {
       }
     }
     const sig = sign(this.secretKey, bytes);
-    const lock = step === 'precommit' && blockHash !== null ? { height, round, blockHash, proposal: lockProposal } : l?.lock && l.lock.height === height ? l.lock : null;
+    const lock = step === 'precommit' && blockHash !== null ? { height, round, blockHash, pol: evidence.pol, proposal: evidence.proposal } : l?.lock && l.lock.height === height ? l.lock : null;
     const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, lock };
     // The lock's proposal JSON: the one given now, or the one given with the lock this record carries on.
-    const json = lock === null || lock.proposal === undefined ? undefined : lock === l?.lock ? this.lockJson : lockProposalJson;
+    const json = lock === null || lock.proposal === undefined ? undefined : lock === l?.lock ? this.lockJson : evidence.proposalJson;
     // Durable before the signature is returned to anyone (persist is synchronous).
     this.persist(rec, json);
     this.last = rec;

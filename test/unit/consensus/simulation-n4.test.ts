@@ -11,4 +11,14 @@ describe('simulation n=4, seeds that once failed', () => {
     expect(r.violations).toEqual([]);
     expect(r.doneAt).not.toBeNull();
   });
+
+  // SIM_SEEDS=30000 (session 17): a node crashed right after it locked and lost the prevotes
+  // behind its lock, one of them a Byzantine prevote no one else held, or held by a node that
+  // had moved on; re-proposed with that polRound, the block was never justified again. The
+  // lock's proof-of-lock is now persisted with it and re-sent while a height is stuck.
+  it.each([[13291, 4], [13996, 4], [14690, 4], [27355, 4], [15662, 5], [19698, 5], [29998, 5]])('%i (n=%i): a lock whose proof-of-lock a crash lost', (seed, n) => {
+    const r = runScenario(makeScenario(seed, n));
+    expect(r.violations).toEqual([]);
+    expect(r.doneAt).not.toBeNull();
+  });
 });

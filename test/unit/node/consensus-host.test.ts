@@ -653,3 +653,60 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     expect(votes.every((v) => v.round >= 1)).toBe(true);
   });
 });
+
+describe('ConsensusHost: the proof-of-lock behind a lock', () => {
+  /** Prevotes of others this host re-sent (carrying a `resend` counter). */
+  const resentPrevotes = (net: FakeNetwork): Vote[] =>
+    net.messages('consensus').filter((m) => m.kind === 'vote' && m.resend !== undefined && m.vote.type === 'prevote').map((m) => m.vote as Vote);
+
+  it('is persisted with the lock; after a restart the node re-sends the others\' prevotes in it while the height is stuck', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+    const { host: h, net } = host(env, { self, signerPath });
+    h.start();
+    const { block, hash } = await peerBlock(env, proposer);
+    env.admission.admit(block.txs[0]!);
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: proposal(proposer, 1, block, hash) }), 'peer-p')).toBe('accept');
+    expect(await prevoteOf(net, 1)).toMatchObject({ blockHash: hash });
+    const others = env.authorities.filter((k) => k.account !== self.account).slice(0, 2);
+    for (const k of others) expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { blockHash: hash }) }), 'peer')).toBe('accept');
+    await waitFor(() => net.messages('consensus').some((m) => m.kind === 'vote' && m.vote.type === 'precommit'), 5_000, 'a precommit (the lock)');
+    h.stop();
+    const pol = signerFor(self, signerPath).lockAt(1)!.pol as Vote[];
+    expect(pol.map((v) => v.validator).sort()).toEqual([self, ...others].map((k) => k.account).sort());
+    expect(pol.every((v) => v.type === 'prevote' && v.round === 0 && v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
+
+    // A restart: the node resumes locked in round 1, and nothing else arrives.
+    const again = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
+    again.host.start();
+    await waitFor(() => resentPrevotes(again.net).length >= 2, 5_000, 'the proof-of-lock re-sent');
+    expect(again.host.status).toMatchObject({ height: 1, round: 1, lockedRound: 0, lockedBlockHash: hash });
+    const resent = resentPrevotes(again.net).filter((v) => v.round === 0);
+    expect(new Set(resent.map((v) => v.validator))).toEqual(new Set(others.map((k) => k.account)));
+    expect(resent.every((v) => v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
+  });
+
+  it('stored prevotes that are forged or not for the lock\'s round and block are not used', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const { block, hash } = await peerBlock(env, proposer);
+    const full = signProposal(CHAIN_ID, { height: 1, round: 0, polRound: -1, block, blockHash: hash, proposer: proposer.account }, proposer.secretKey);
+    const [a, b, c] = env.authorities.filter((k) => k.account !== self.account);
+    const good = vote(env, a!, 1, { blockHash: hash });
+    const forged = { ...vote(env, b!, 1, { blockHash: hash }), sig: good.sig };
+    const otherRound = vote(env, c!, 1, { round: 1, blockHash: hash });
+    const otherBlock = vote(env, c!, 1, { blockHash: 'cd'.repeat(32) });
+    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+    await signerFor(self, signerPath).sign(1, 0, 'precommit', hash, Buffer.from('x'.repeat(32)), { proposal: full, pol: [good, forged, otherRound, otherBlock, { junk: true }] });
+    const { host: h, net } = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
+    h.start();
+    await waitFor(() => resentPrevotes(net).length >= 1, 5_000, 'the proof-of-lock re-sent');
+    await sleep(250); // a few more re-send rounds
+    const others = resentPrevotes(net).filter((v) => v.validator !== self.account);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((v) => v.validator === a!.account && v.sig === good.sig)).toBe(true); // b's forged vote never counted
+  });
+});

@@ -45,4 +45,18 @@ describe('Rebroadcaster', () => {
     vi.advanceTimersByTime(5_000);
     expect(published).toEqual([{ n: 1 }, { n: 2 }]);
   });
+
+  it('re-sends the messages the host names with its own, asked for at each round, with the same counter', () => {
+    const published: Array<{ n: number; resend?: number }> = [];
+    let extra = [{ n: 10 }];
+    const r = new Rebroadcaster<{ n: number }>(1_000, { publish: (m) => published.push(m), active: () => true, now: () => Date.now(), alsoResend: () => extra });
+    r.start();
+    r.send({ n: 1 });
+    vi.advanceTimersByTime(1_000);
+    expect(published).toEqual([{ n: 1 }, { n: 1, resend: 1 }, { n: 10, resend: 1 }]);
+    extra = [{ n: 11 }, { n: 12 }];
+    vi.advanceTimersByTime(1_000);
+    expect(published.slice(3)).toEqual([{ n: 1, resend: 2 }, { n: 11, resend: 2 }, { n: 12, resend: 2 }]);
+    r.stop();
+  });
 });

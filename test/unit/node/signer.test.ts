@@ -36,7 +36,7 @@ describe('Signer (double-sign guard)', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
     const s = new Signer(path, kp.secretKey, kp.account);
     await s.sign(9, 0, 'prevote', 'aa', bytes('P0'));
-    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { blockHash: 'aa', round: 0 });
+    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { proposal: { blockHash: 'aa', round: 0 } });
     await s.sign(9, 1, 'prevote', null, bytes('P1'));
     const again = new Signer(path, kp.secretKey, kp.account);
     expect(again.lockAt(9)).toEqual({ height: 9, round: 0, blockHash: 'aa', proposal: { blockHash: 'aa', round: 0 } });
@@ -48,7 +48,7 @@ describe('Signer (double-sign guard)', () => {
   it('writes each slot as {"seq":N,"rec":R,"sum":S}, S = sha256(N + R), R = JSON.stringify(rec) when no proposal JSON is given', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
     const s = new Signer(path, kp.secretKey, kp.account);
-    await s.sign(3, 0, 'precommit', 'ee', bytes('P'), { block: { header: { height: 3 }, txs: [{ note: 'caf\u00e9 "q"' }] } });
+    await s.sign(3, 0, 'precommit', 'ee', bytes('P'), { proposal: { block: { header: { height: 3 }, txs: [{ note: 'caf\u00e9 "q"' }] } } });
     const text = readFileSync(path + '.alt', 'utf8');
     const o = JSON.parse(text) as { seq: number; rec: unknown; sum: string };
     expect(JSON.stringify({ seq: o.seq, rec: o.rec, sum: o.sum })).toBe(text);
@@ -61,7 +61,7 @@ describe('Signer (double-sign guard)', () => {
     const proposal = { blockHash: 'aa', block: { txs: [{ a: 1, b: 'caf\u00e9' }] } };
     // The same value with another key order inside the tx (as JCS wire bytes give it).
     const json = Buffer.from('{"blockHash":"aa","block":{"txs":[{"b":"caf\u00e9","a":1}]}}');
-    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), proposal, json);
+    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { proposal, proposalJson: json });
     const text = readFileSync(path + '.alt', 'utf8');
     expect(text).toContain('"proposal":{"blockHash":"aa","block":{"txs":[{"b":"caf\u00e9","a":1}]}}}');
     const o = JSON.parse(text) as { seq: number; rec: unknown; sum: string };
@@ -75,10 +75,22 @@ describe('Signer (double-sign guard)', () => {
     expect(again.lastSigned()).toMatchObject({ height: 9, round: 1, step: 2 });
   });
 
+  it('keeps the lock\'s proof-of-lock prevotes with it, before its spliced proposal JSON, across later signatures and a restart', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const s = new Signer(path, kp.secretKey, kp.account);
+    const pol = [{ type: 'prevote', height: 9, round: 2, blockHash: 'aa', validator: 'v1', sig: 's1' }, { type: 'prevote', height: 9, round: 2, blockHash: 'aa', validator: 'v2', sig: 's2' }];
+    await s.sign(9, 2, 'precommit', 'aa', bytes('C2'), { proposal: { x: 1 }, proposalJson: Buffer.from('{"x":1}'), pol });
+    await s.sign(9, 3, 'prevote', null, bytes('P3'));
+    s.close();
+    const again = new Signer(path, kp.secretKey, kp.account);
+    expect(again.lockAt(9)).toEqual({ height: 9, round: 2, blockHash: 'aa', pol, proposal: { x: 1 } });
+    again.close();
+  });
+
   it('a slot whose record text was altered fails its checksum: the other slot is used', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
     const s = new Signer(path, kp.secretKey, kp.account);
-    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { x: 1 }, Buffer.from('{"x":1}'));
+    await s.sign(9, 0, 'precommit', 'aa', bytes('C0'), { proposal: { x: 1 }, proposalJson: Buffer.from('{"x":1}') });
     await s.sign(9, 1, 'prevote', null, bytes('P1'));
     s.close();
     writeFileSync(path, readFileSync(path, 'utf8').replace('{"x":1}', '{"x": 1}'));

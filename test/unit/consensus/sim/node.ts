@@ -66,6 +66,8 @@ interface PrivVal {
   lockedHash: string | null;
   /** The proposal of the locked block, persisted with the precommit (the node's signer keeps it too). */
   lockedProposal: Proposal | null;
+  /** The 2f+1 prevotes behind the lock, persisted with it. */
+  lockedPol: Vote[];
 }
 
 export class SimNode {
@@ -73,7 +75,7 @@ export class SimNode {
   /** Incarnation: bumped by crash and restart so the old engine's timers and callbacks die. */
   inc = 0;
   readonly chain: ChainEntry[] = [];
-  protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null, lockedProposal: null };
+  protected readonly privval: PrivVal = { height: 0, votes: new Map(), proposals: new Map(), lastRound: -1, lockedRound: -1, lockedHash: null, lockedProposal: null, lockedPol: [] };
   /** Proposals received or made at the current height, by block hash: the one precommitted becomes the lock's. */
   private readonly proposalsAt = new Map<string, Proposal>();
   private lastSyncAt = -1e9;
@@ -109,6 +111,7 @@ export class SimNode {
     // proposal again, from the privval, so it can prevote it and, as proposer, re-propose it.
     const locked = this.privval.height === this.nextHeight ? this.privval.lockedProposal : null;
     if (locked !== null) this.feedProposal(locked);
+    if (this.privval.height === this.nextHeight) for (const v of this.privval.lockedPol) this.apply(this.engine.onVote(v));
     // WAL replay (CometBFT style): what we signed (with our proposed block, which nobody else
     // may hold) and what we received at this height. Without it a
     // restarted node keeps its lock but loses the proof-of-lock votes behind it; if only
@@ -207,6 +210,7 @@ export class SimNode {
       pv.lockedRound = -1;
       pv.lockedHash = null;
       pv.lockedProposal = null;
+      pv.lockedPol = [];
     }
     return pv;
   }
@@ -245,6 +249,7 @@ export class SimNode {
         pv.lockedRound = v.round;
         pv.lockedHash = v.blockHash;
         pv.lockedProposal = this.proposalsAt.get(v.blockHash) ?? null;
+        pv.lockedPol = this.engine!.prevotesFor(v.round, v.blockHash);
       }
     }
     this.broadcast({ kind: 'vote', v: signed });
@@ -372,6 +377,7 @@ export class SimNode {
     this.broadcast({ kind: 'status', committed: this.chain.length }); // lets a lagging peer notice and sync
     if (pv.height === this.nextHeight) for (const { proposal } of pv.proposals.values()) this.broadcast({ kind: 'proposal', p: proposal });
     if (pv.height === this.nextHeight) for (const { vote } of pv.votes.values()) this.broadcast({ kind: 'vote', v: vote });
+    for (const v of this.engine!.proofsToShare()) this.broadcast({ kind: 'vote', v });
     const relay = this.seen.get(this.nextHeight);
     if (relay === undefined) return;
     const n = this.world.validators.length;
