@@ -10,9 +10,12 @@ import { makeScenario, runScenario, type SimResult } from './simulation.js';
 /** After healing (GST and the last restart), every honest node commits the target height within this much simulated time. */
 export const LIVENESS_BOUND_MS = 20_000;
 
+/** A run's outcome without its nodes (kept only when replaying one seed: 200,000 runs' nodes exhaust the heap). */
+export type RunSummary = Omit<SimResult, 'nodes'>;
+
 export interface Batch {
   n: number;
-  results: SimResult[];
+  results: RunSummary[];
   wallMs: number;
 }
 
@@ -34,7 +37,10 @@ export function seedsFor(n: number, count: number): number[] {
 export function runBatch(n: number, count: number): Batch {
   const t0 = Date.now();
   const trace = process.env.SIM_TRACE ? (line: string) => process.stdout.write(line + '\n') : undefined;
-  const results = seedsFor(n, count).map((seed) => runScenario(makeScenario(seed, n), trace));
+  const results = seedsFor(n, count).map((seed): RunSummary => {
+    const { nodes: _nodes, ...summary } = runScenario(makeScenario(seed, n), trace);
+    return summary;
+  });
   return { n, results, wallMs: Date.now() - t0 };
 }
 
