@@ -168,15 +168,16 @@ export class ConsensusEngine {
 
   /**
    * The prevotes behind this node's lock and behind its valid block (what it would
-   * re-propose, with that polRound), other authors' only: the host re-sends them while a
-   * height is stuck, so peers that missed one of them can accept the re-proposal (CometBFT's
-   * reactor sends a peer the prevotes of the proposal's POL round).
+   * re-propose, with that polRound), its own included (after a restart the host no longer
+   * holds its own prevote of an earlier round as a message of its own): the host re-sends
+   * them while a height is stuck, so peers that missed one of them can accept the
+   * re-proposal (CometBFT's reactor sends a peer the prevotes of the proposal's POL round).
    */
   proofsToShare(): Vote[] {
     const out = new Map<string, Vote>();
     for (const [r, h] of [[this.lockedRound, this.lockedHash], [this.validRound, this.validHash]] as const) {
       if (h === null || r < 0) continue;
-      for (const v of this.prevotesFor(r, h)) if (v.validator !== this.self) out.set(`${v.round}/${v.validator}`, v);
+      for (const v of this.prevotesFor(r, h)) out.set(`${v.round}/${v.validator}`, v);
     }
     return [...out.values()];
   }

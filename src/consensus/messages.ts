@@ -108,6 +108,41 @@ export function validateVoteMessage(raw: unknown): Vote {
 }
 
 /**
+ * The usable prevotes of a stored proof-of-lock (read back from disk after a restart):
+ * well-formed, prevotes for the lock's block at its height and round, by an authority of
+ * that height, correctly signed. Each vote that is not is named in `skipped`, with why.
+ */
+export function checkProofOfLock(
+  chainId: string,
+  lock: { height: number; round: number; blockHash: string },
+  stored: unknown,
+  authorities: readonly string[],
+): { votes: Vote[]; skipped: string[] } {
+  const votes: Vote[] = [];
+  const skipped: string[] = [];
+  if (stored === undefined) return { votes, skipped };
+  if (!Array.isArray(stored)) return { votes, skipped: ['pol is not an array'] };
+  for (const [i, raw] of stored.entries()) {
+    let v: Vote;
+    try {
+      v = validateVoteMessage(raw);
+    } catch (err) {
+      skipped.push(`pol[${i}]: ${(err as Error).message}`);
+      continue;
+    }
+    const why = v.type !== 'prevote' ? 'not a prevote'
+      : v.height !== lock.height || v.round !== lock.round ? `for ${v.height}/${v.round}, not the lock's ${lock.height}/${lock.round}`
+      : v.blockHash !== lock.blockHash ? 'for another block than the lock\'s'
+      : !authorities.includes(v.validator) ? 'by a validator that is not an authority of this height'
+      : !verifyVote(chainId, v) ? 'signature does not verify'
+      : null;
+    if (why === null) votes.push(v);
+    else skipped.push(`pol[${i}]: ${why}`);
+  }
+  return { votes, skipped };
+}
+
+/**
  * Shape check of an inbound proposal; returns a fresh, typed copy (the block object is
  * passed through: its content and hash are the host's to validate). Signature not checked.
  */

@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
-import { compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, validateVoteMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
+import { checkProofOfLock, compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
@@ -154,26 +154,13 @@ export class ConsensusHost {
     }
     // ...and the prevotes behind the lock, which peers may not hold (one Byzantine prevote
     // seen only here): without them no one could justify the lock again.
-    if (lock) for (const v of this.storedProof(lock, validators)) actions.push(...this.engine.onVote(v));
+    if (lock) {
+      const { votes, skipped } = checkProofOfLock(this.deps.chain.genesis.chainId, lock, lock.pol, validators);
+      if (skipped.length > 0) this.log.warn({ height, skipped }, 'stored proof-of-lock votes skipped');
+      for (const v of votes) actions.push(...this.engine.onVote(v));
+    }
     if (this.wakes.atHeightStart()) actions.push(...this.wake());
     return actions;
-  }
-
-  /** The lock's stored proof-of-lock prevotes that are still well-formed, signed and of the lock's round and block. */
-  private storedProof(lock: NonNullable<ReturnType<Signer['lockAt']>>, validators: readonly string[]): Vote[] {
-    const chainId = this.deps.chain.genesis.chainId;
-    const out: Vote[] = [];
-    for (const raw of Array.isArray(lock.pol) ? lock.pol : []) {
-      try {
-        const v = validateVoteMessage(raw);
-        const fits = v.type === 'prevote' && v.height === lock.height && v.round === lock.round && v.blockHash === lock.blockHash && validators.includes(v.validator);
-        if (fits && verifyVote(chainId, v)) out.push(v);
-        else this.log.warn({ validator: v.validator }, 'stored proof-of-lock vote does not fit the lock; skipped');
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'stored proof-of-lock vote is unusable');
-      }
-    }
-    return out;
   }
 
   /** Leaves idle (txs to propose): the engine's first actions of the height. */
@@ -229,6 +216,8 @@ export class ConsensusHost {
           this.proposals.set(p.blockHash, signed);
           this.deps.beforePropose?.();
           this.resender.send({ kind: 'proposal', proposal: compactProposal(signed, this.assembly.txHashesOf(signed)) });
+          // A re-proposal: its proof-of-lock goes with it, for peers that missed some of those prevotes.
+          if (p.polRound >= 0) for (const vote of this.engine.prevotesFor(p.polRound, p.blockHash)) this.resender.send({ kind: 'vote', vote });
         }
         return [];
       }

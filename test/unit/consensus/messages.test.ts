@@ -4,13 +4,14 @@ import { precommitSignBytes } from '../../../src/chain/block.js';
 import { sha256 } from '../../../src/chain/hash.js';
 import { canonicalBytes } from '../../../src/chain/jcs.js';
 import {
-  ConsensusMessageError, parseWireMessage, proposalSignBytes, signProposal, signVote, validateProposalMessage,
+  checkProofOfLock, ConsensusMessageError, parseWireMessage, proposalSignBytes, signProposal, signVote, validateProposalMessage,
   validateVoteMessage, verifyProposal, verifyVote, voteSignBytes,
 } from '../../../src/consensus/index.js';
 import { proposalJson } from '../../../src/consensus/messages.js';
 import type { Proposal } from '../../../src/consensus/index.js';
 import type { Vote } from '../../../src/consensus/index.js';
 import { loadVector } from '../../support/vectors.js';
+import { generateKeyPair } from '../../../src/chain/ed25519.js';
 
 const v = loadVector('block.json');
 const { chainId, height, round, blockHash } = v.precommit as { chainId: string; height: number; round: number; blockHash: string };
@@ -148,5 +149,49 @@ describe('proposalJson', () => {
     // What a restarted node reads back from its signer file passes the proposal check.
     expect(validateProposalMessage(JSON.parse(json.toString('utf8')))).toEqual(validateProposalMessage(JSON.parse(JSON.stringify(p))));
     expect(() => proposalJson(p, [canonicalBytes(txs[0])])).toThrow(/1 tx wires for 2 txs/);
+  });
+});
+
+describe('checkProofOfLock (a lock\'s prevotes read back from disk)', () => {
+  const keys = [0, 1, 2, 3].map(() => generateKeyPair());
+  const authorities = keys.map((k) => k.account);
+  const lock = { height: 5, round: 2, blockHash: 'ab'.repeat(32) };
+  const prevote = (i: number, over: Partial<Vote> = {}) =>
+    signVote(chainId, { type: 'prevote', height: 5, round: 2, blockHash: lock.blockHash, validator: keys[i]!.account, ...over }, keys[i]!.secretKey);
+
+  it('keeps the well-formed, signed prevotes of authorities for the lock\'s height, round and block', () => {
+    const good = [prevote(0), prevote(1), prevote(2)];
+    expect(checkProofOfLock(chainId, lock, good, authorities)).toEqual({ votes: good, skipped: [] });
+    expect(checkProofOfLock(chainId, lock, undefined, authorities)).toEqual({ votes: [], skipped: [] }); // a record of an earlier version
+  });
+
+  it('skips, each with its reason, every vote that is not such a prevote', () => {
+    const outsider = generateKeyPair();
+    const precommit = signVote(chainId, { type: 'precommit', height: 5, round: 2, blockHash: lock.blockHash, validator: keys[0]!.account }, keys[0]!.secretKey);
+    const stored = [
+      prevote(0),
+      precommit,
+      prevote(1, { round: 1 }),
+      prevote(1, { height: 6 }),
+      prevote(2, { blockHash: 'cd'.repeat(32) }),
+      prevote(3, { blockHash: null }),
+      signVote(chainId, { type: 'prevote', ...lock, validator: outsider.account }, outsider.secretKey),
+      { ...prevote(3), sig: prevote(0).sig },
+      { ...prevote(3), extra: 1 },
+      'junk',
+    ];
+    const { votes, skipped } = checkProofOfLock(chainId, lock, stored, authorities);
+    expect(votes).toEqual([prevote(0)]);
+    expect(skipped).toHaveLength(stored.length - 1);
+    expect(skipped[0]).toMatch(/^pol\[1\]: not a prevote/);
+    expect(skipped[1]).toMatch(/^pol\[2\]: for 5\/1, not the lock's 5\/2/);
+    expect(skipped[2]).toMatch(/^pol\[3\]: for 6\/2/);
+    expect(skipped[3]).toMatch(/^pol\[4\]: for another block/);
+    expect(skipped[4]).toMatch(/^pol\[5\]: for another block/);
+    expect(skipped[5]).toMatch(/^pol\[6\]: by a validator that is not an authority/);
+    expect(skipped[6]).toMatch(/^pol\[7\]: signature does not verify/);
+    expect(skipped[7]).toMatch(/^pol\[8\]: /);
+    expect(skipped[8]).toMatch(/^pol\[9\]: /);
+    expect(checkProofOfLock(chainId, lock, { 0: prevote(0) }, authorities)).toEqual({ votes: [], skipped: ['pol is not an array'] });
   });
 });

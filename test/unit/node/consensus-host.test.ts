@@ -655,14 +655,16 @@ describe('ConsensusHost: single authority (n = 1)', () => {
 });
 
 describe('ConsensusHost: the proof-of-lock behind a lock', () => {
-  /** Prevotes of others this host re-sent (carrying a `resend` counter). */
-  const resentPrevotes = (net: FakeNetwork): Vote[] =>
-    net.messages('consensus').filter((m) => m.kind === 'vote' && m.resend !== undefined && m.vote.type === 'prevote').map((m) => m.vote as Vote);
+  /** Prevotes this host published: all, or only its re-sends (carrying a `resend` counter). */
+  const prevotes = (net: FakeNetwork, resent = false): Vote[] =>
+    net.messages('consensus').filter((m) => m.kind === 'vote' && m.vote.type === 'prevote' && (!resent || m.resend !== undefined)).map((m) => m.vote as Vote);
 
-  it('is persisted with the lock; after a restart the node re-sends the others\' prevotes in it while the height is stuck', async () => {
+  /** `self` locks at height 1, round 0, on a block of the round-0 proposer, with prevotes from itself and two others. */
+  async function lockAtRound0(selfIndex: (env: ChainEnv) => number) {
     const env = await chain(4);
-    const self = env.authorities[0]!;
+    const self = env.authorities[selfIndex(env)]!;
     const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    expect(self.account).not.toBe(proposer.account);
     const signerPath = join(tempDir('ml-signer-'), 'signer.json');
     const { host: h, net } = host(env, { self, signerPath });
     h.start();
@@ -673,40 +675,58 @@ describe('ConsensusHost: the proof-of-lock behind a lock', () => {
     const others = env.authorities.filter((k) => k.account !== self.account).slice(0, 2);
     for (const k of others) expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { blockHash: hash }) }), 'peer')).toBe('accept');
     await waitFor(() => net.messages('consensus').some((m) => m.kind === 'vote' && m.vote.type === 'precommit'), 5_000, 'a precommit (the lock)');
-    h.stop();
-    const pol = signerFor(self, signerPath).lockAt(1)!.pol as Vote[];
-    expect(pol.map((v) => v.validator).sort()).toEqual([self, ...others].map((k) => k.account).sort());
-    expect(pol.every((v) => v.type === 'prevote' && v.round === 0 && v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
+    await h.stop();
+    const voters = [self, ...others].map((k) => k.account).sort();
+    return { env, self, hash, signerPath, voters };
+  }
 
-    // A restart: the node resumes locked in round 1, and nothing else arrives.
-    const again = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
-    again.host.start();
-    await waitFor(() => resentPrevotes(again.net).length >= 2, 5_000, 'the proof-of-lock re-sent');
-    expect(again.host.status).toMatchObject({ height: 1, round: 1, lockedRound: 0, lockedBlockHash: hash });
-    const resent = resentPrevotes(again.net).filter((v) => v.round === 0);
-    expect(new Set(resent.map((v) => v.validator))).toEqual(new Set(others.map((k) => k.account)));
+  it('is persisted with the lock; restarted as the next round\'s proposer, the node re-proposes its block with that proof', async () => {
+    const { env, self, hash, signerPath, voters } = await lockAtRound0((env) => proposerIndex(env, 1, 1));
+    const pol = signerFor(self, signerPath).lockAt(1)!.pol as Vote[];
+    expect(pol.map((v) => v.validator).sort()).toEqual(voters);
+    expect(pol.every((v) => v.type === 'prevote' && v.height === 1 && v.round === 0 && v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
+    // Restart: round 1, where this node proposes; no re-send timer will fire (SLOW).
+    const { host: h, net } = host(env, { self, signerPath });
+    h.start();
+    await waitFor(() => net.messages('consensus').some((m) => m.kind === 'proposal'), 5_000, 'the re-proposal');
+    await h.idle();
+    expect(net.messages('consensus').find((m) => m.kind === 'proposal').proposal).toMatchObject({ height: 1, round: 1, polRound: 0, blockHash: hash });
+    const round0 = prevotes(net).filter((v) => v.round === 0);
+    expect(round0.map((v) => v.validator).sort()).toEqual(voters);
+    expect(round0.every((v) => v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
+  });
+
+  it('restarted, it re-sends the whole proof (its own prevote included) while the height is stuck', async () => {
+    const { env, self, hash, signerPath, voters } = await lockAtRound0((env) => [0, 1, 2, 3].find((i) => i !== proposerIndex(env, 1, 0) && i !== proposerIndex(env, 1, 1))!);
+    const { host: h, net } = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
+    h.start();
+    await waitFor(() => prevotes(net, true).filter((v) => v.round === 0).length >= 3, 5_000, 'the proof-of-lock re-sent');
+    expect(h.status).toMatchObject({ height: 1, round: 1, lockedRound: 0, lockedBlockHash: hash });
+    const resent = prevotes(net, true).filter((v) => v.round === 0);
+    expect([...new Set(resent.map((v) => v.validator))].sort()).toEqual(voters);
     expect(resent.every((v) => v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
   });
 
-  it('stored prevotes that are forged or not for the lock\'s round and block are not used', async () => {
-    const env = await chain(4);
-    const self = env.authorities[0]!;
-    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
-    const { block, hash } = await peerBlock(env, proposer);
-    const full = signProposal(CHAIN_ID, { height: 1, round: 0, polRound: -1, block, blockHash: hash, proposer: proposer.account }, proposer.secretKey);
-    const [a, b, c] = env.authorities.filter((k) => k.account !== self.account);
-    const good = vote(env, a!, 1, { blockHash: hash });
-    const forged = { ...vote(env, b!, 1, { blockHash: hash }), sig: good.sig };
-    const otherRound = vote(env, c!, 1, { round: 1, blockHash: hash });
-    const otherBlock = vote(env, c!, 1, { blockHash: 'cd'.repeat(32) });
-    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
-    await signerFor(self, signerPath).sign(1, 0, 'precommit', hash, Buffer.from('x'.repeat(32)), { proposal: full, pol: [good, forged, otherRound, otherBlock, { junk: true }] });
-    const { host: h, net } = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
-    h.start();
-    await waitFor(() => resentPrevotes(net).length >= 1, 5_000, 'the proof-of-lock re-sent');
-    await sleep(250); // a few more re-send rounds
-    const others = resentPrevotes(net).filter((v) => v.validator !== self.account);
-    expect(others.length).toBeGreaterThan(0);
-    expect(others.every((v) => v.validator === a!.account && v.sig === good.sig)).toBe(true); // b's forged vote never counted
+  it('a lock stored without a proof (an earlier version\'s record) or with unusable votes still restores; only valid votes are used', async () => {
+    for (const legacy of [true, false]) {
+      const env = await chain(4);
+      const self = env.authorities[0]!;
+      const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+      const { block, hash } = await peerBlock(env, proposer);
+      const full = signProposal(CHAIN_ID, { height: 1, round: 0, polRound: -1, block, blockHash: hash, proposer: proposer.account }, proposer.secretKey);
+      const [a, b] = env.authorities.filter((k) => k.account !== self.account);
+      const good = vote(env, a!, 1, { blockHash: hash });
+      const forged = { ...vote(env, b!, 1, { blockHash: hash }), sig: good.sig };
+      const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+      await signerFor(self, signerPath).sign(1, 0, 'precommit', hash, Buffer.from('x'.repeat(32)), { proposal: full, ...(legacy ? {} : { pol: [good, forged, { junk: true }] }) });
+      const { host: h, net } = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
+      h.start();
+      await waitFor(() => h.status.round === 1 && h.status.step !== 'idle', 5_000, 'resumed in round 1');
+      expect(h.status).toMatchObject({ height: 1, lockedRound: 0, lockedBlockHash: hash });
+      await sleep(350); // a few re-send rounds
+      expect(prevotes(net, true).filter((v) => v.round === 0).map((v) => v.validator)).toEqual(legacy ? [] : expect.arrayContaining([a!.account]));
+      expect(prevotes(net, true).some((v) => v.validator === b!.account)).toBe(false);
+      await h.stop();
+    }
   });
 });

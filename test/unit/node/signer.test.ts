@@ -84,6 +84,7 @@ describe('Signer (double-sign guard)', () => {
     s.close();
     const again = new Signer(path, kp.secretKey, kp.account);
     expect(again.lockAt(9)).toEqual({ height: 9, round: 2, blockHash: 'aa', pol, proposal: { x: 1 } });
+    expect(again.lastSigned()).toMatchObject({ height: 9, round: 3, step: 2 }); // read from the carried record, not the older slot
     again.close();
   });
 

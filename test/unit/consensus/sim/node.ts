@@ -227,6 +227,8 @@ export class SimNode {
     pv.proposals.set(p.round, { proposal: signed, inc: this.inc });
     this.proposalsAt.set(signed.blockHash, signed);
     this.broadcast({ kind: 'proposal', p: signed });
+    // As the host does: a re-proposal goes out with its proof-of-lock.
+    if (signed.polRound >= 0) for (const v of this.engine!.prevotesFor(signed.polRound, signed.blockHash)) this.broadcast({ kind: 'vote', v });
   }
 
   protected doSignVote(v: Vote): void {
