@@ -72,6 +72,7 @@ export class ConsensusEngine {
     this.missingSeen = new Set();
     this.out = [];
     this.log.debug({ chainId: this.chainId, height, n: validators.length, restore }, 'consensus: start height');
+    for (const v of restore?.ownVotes ?? []) this.restoreOwnVote(v);
     for (const m of this.buffer.take(height)) {
       if (m.kind === 'vote') this.handleVote(m.vote);
       // Only proposals onProposal would accept are worth a block validation by the host.
@@ -221,6 +222,16 @@ export class ConsensusEngine {
     if (this.step === 'idle') this.wake();
     if (v.validator === this.self) this.ownVote(v);
     this.progress();
+  }
+
+  /** A vote signed before a restart, from the signing record: counted and marked asked, without waking the height. */
+  private restoreOwnVote(v: Vote): void {
+    if (v.validator !== this.self || v.height !== this.height || !this.validatorSet.has(v.validator)) {
+      this.log.warn({ validator: v.validator, height: v.height }, 'consensus: restored vote is not ours at this height; ignored');
+      return;
+    }
+    const res = this.votes.add(v, this.round);
+    if (res.kind === 'added') this.ownVote(v);
   }
 
   /** A vote we signed earlier (replayed or gossiped back after a restart): never ask for another. */

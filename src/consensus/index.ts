@@ -67,7 +67,7 @@ export { ConsensusEngine } from './engine.js';
 export { proposerOf, timeoutDelay } from './params.js';
 export { maxFaulty, quorumSize } from './round-state.js';
 export {
-  checkProofOfLock, compactProposal, ConsensusMessageError, MAX_ROUND, parseWireMessage, proposalSignBytes, signProposal, signVote,
+  checkProofOfLock, checkStoredVotes, compactProposal, ConsensusMessageError, MAX_ROUND, parseWireMessage, proposalSignBytes, signProposal, signVote,
   validateProposalMessage, validateVoteMessage, validateWireProposal, verifyProposal, verifyVote, voteSignBytes,
 } from './messages.js';
 export type { CompactBlock, WireMessage, WireProposal } from './messages.js';

@@ -108,9 +108,37 @@ export function validateVoteMessage(raw: unknown): Vote {
 }
 
 /**
- * The usable prevotes of a stored proof-of-lock (read back from disk after a restart):
- * well-formed, prevotes for the lock's block at its height and round, by an authority of
- * that height, correctly signed. Each vote that is not is named in `skipped`, with why.
+ * Votes read back from disk after a restart (a lock's proof, the node's own votes):
+ * the well-formed, correctly signed ones that `misfit` finds nothing wrong with. Each
+ * other entry is named in `skipped`, with why.
+ */
+export function checkStoredVotes(
+  chainId: string,
+  stored: unknown,
+  misfit: (v: Vote) => string | null,
+): { votes: Vote[]; skipped: string[] } {
+  const votes: Vote[] = [];
+  const skipped: string[] = [];
+  if (stored === undefined) return { votes, skipped };
+  if (!Array.isArray(stored)) return { votes, skipped: ['not an array'] };
+  for (const [i, raw] of stored.entries()) {
+    let v: Vote;
+    try {
+      v = validateVoteMessage(raw);
+    } catch (err) {
+      skipped.push(`[${i}]: ${(err as Error).message}`);
+      continue;
+    }
+    const why = misfit(v) ?? (verifyVote(chainId, v) ? null : 'signature does not verify');
+    if (why === null) votes.push(v);
+    else skipped.push(`[${i}]: ${why}`);
+  }
+  return { votes, skipped };
+}
+
+/**
+ * The usable prevotes of a stored proof-of-lock: prevotes for the lock's block at its
+ * height and round, by an authority of that height (and well-formed and signed).
  */
 export function checkProofOfLock(
   chainId: string,
@@ -118,28 +146,12 @@ export function checkProofOfLock(
   stored: unknown,
   authorities: readonly string[],
 ): { votes: Vote[]; skipped: string[] } {
-  const votes: Vote[] = [];
-  const skipped: string[] = [];
-  if (stored === undefined) return { votes, skipped };
-  if (!Array.isArray(stored)) return { votes, skipped: ['pol is not an array'] };
-  for (const [i, raw] of stored.entries()) {
-    let v: Vote;
-    try {
-      v = validateVoteMessage(raw);
-    } catch (err) {
-      skipped.push(`pol[${i}]: ${(err as Error).message}`);
-      continue;
-    }
-    const why = v.type !== 'prevote' ? 'not a prevote'
+  return checkStoredVotes(chainId, stored, (v) =>
+    v.type !== 'prevote' ? 'not a prevote'
       : v.height !== lock.height || v.round !== lock.round ? `for ${v.height}/${v.round}, not the lock's ${lock.height}/${lock.round}`
       : v.blockHash !== lock.blockHash ? 'for another block than the lock\'s'
       : !authorities.includes(v.validator) ? 'by a validator that is not an authority of this height'
-      : !verifyVote(chainId, v) ? 'signature does not verify'
-      : null;
-    if (why === null) votes.push(v);
-    else skipped.push(`pol[${i}]: ${why}`);
-  }
-  return { votes, skipped };
+      : null);
 }
 
 /**

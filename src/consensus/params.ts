@@ -34,4 +34,7 @@ export function checkRestore(r: RestoreState): void {
   }
   if ((r.lockedRound === -1) !== (r.lockedBlockHash === null)) throw new Error('consensus: restore.lockedBlockHash must be null exactly when lockedRound is -1');
   if (r.lockedBlockHash !== null && !isHex(r.lockedBlockHash, 32)) throw new Error('consensus: restore.lockedBlockHash must be 64 hex');
+  if (r.ownVotes !== undefined && r.ownVotes.some((v) => !Number.isSafeInteger(v.round) || v.round < 0 || v.round > r.round)) {
+    throw new Error('consensus: restore.ownVotes must be of rounds in [0, round]');
+  }
 }

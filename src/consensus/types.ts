@@ -66,6 +66,12 @@ export interface RestoreState {
   /** Round of its last non-nil precommit at this height; -1 = not locked. */
   lockedRound: number;
   lockedBlockHash: string | null;
+  /**
+   * The votes it signed at this height (signed, from its signing record): counted, and
+   * never asked for again, so resuming in the round it last signed in cannot ask the
+   * host for a vote it already gave (or a different one).
+   */
+  ownVotes?: Vote[];
 }
 
 /** Minimal structured logger (pino-compatible). */

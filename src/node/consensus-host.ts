@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
-import { checkProofOfLock, compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
+import { checkProofOfLock, checkStoredVotes, compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
 import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
@@ -10,7 +10,7 @@ import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, ty
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { ProposalGate } from './proposal-gate.js';
 import { SerialInputs } from './serial-inputs.js';
-import { DoubleSignError, type LockEvidence, type Signer } from './signer.js';
+import { DoubleSignError, STEP, type LockEvidence, type Signer } from './signer.js';
 import { HeightTiming } from './height-timing.js';
 import { WakeTimers } from './wake-timers.js';
 import { Rebroadcaster } from './rebroadcast.js';
@@ -139,7 +139,10 @@ export class ConsensusHost {
     this.resender.newHeight();
     this.proposals = new Map();
     for (const f of this.gate.startHeight(height)) this.receiveProposal(f.p, f.from);
-    const actions = this.engine.startHeight(height, validators, this.restoreFor(height));
+    const restore = this.restoreFor(height);
+    const actions = this.engine.startHeight(height, validators, restore);
+    // What we signed here before a restart goes out again (our list of messages starts empty).
+    for (const vote of restore?.ownVotes ?? []) this.resender.send({ kind: 'vote', vote });
     // After a restart while locked: hand the engine the locked proposal again, so it can
     // prevote it and, as proposer, re-propose it (its time is old: no clock check).
     const lock = this.deps.signer?.lockAt(height);
@@ -176,15 +179,23 @@ export class ConsensusHost {
   }
 
   /**
-   * After a restart at a height we already signed in: resume in the NEXT round (nothing
-   * is signed there yet, so the engine can act without tripping the double-sign guard)
-   * and keep the precommit lock recorded at this height.
+   * After a restart at a height we already signed in: resume in the round we last signed
+   * in, with the votes we signed at this height and the precommit lock recorded there.
+   * Skipping that round instead would withhold our remaining vote in it from peers still
+   * there (the simulation finds heights that never end so). Only when our last vote
+   * cannot be read back do we resume in the next round, where nothing is signed yet.
    */
   private restoreFor(height: number): RestoreState | undefined {
-    const last = this.deps.signer?.lastSigned();
-    if (!last || last.height !== height) return undefined;
-    const lock = this.deps.signer!.lockAt(height);
-    return { round: last.round + 1, lockedRound: lock ? lock.round : -1, lockedBlockHash: lock ? lock.blockHash : null };
+    const signer = this.deps.signer;
+    const last = signer?.lastSigned();
+    if (!signer || !last || last.height !== height) return undefined;
+    const chainId = this.deps.chain.genesis.chainId;
+    const { votes, skipped } = checkStoredVotes(chainId, signer.votesAt(height), (v) =>
+      v.validator !== signer.account || v.height !== height ? 'not our vote at this height' : v.round > last.round ? 'after the last signature' : null);
+    if (skipped.length > 0) this.log.warn({ height, skipped }, 'stored own votes skipped');
+    const lastKnown = last.step === STEP.proposal || votes.some((v) => v.round === last.round && STEP[v.type] === last.step);
+    const lock = signer.lockAt(height);
+    return { round: lastKnown ? last.round : last.round + 1, lockedRound: lock ? lock.round : -1, lockedBlockHash: lock ? lock.blockHash : null, ownVotes: votes };
   }
 
   /** Queues an input for the single writer; false once stopped. */

@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 import { sign } from '../chain/ed25519.js';
 import { sha256Hex } from '../chain/hash.js';
 
+/** How many of a height's own votes a signing record keeps (the latest: 16 rounds of prevote and precommit). */
+export const MAX_STORED_VOTES = 32;
+
 /** Consensus steps in signing order within a round. */
 export const STEP = { proposal: 1, prevote: 2, precommit: 3 } as const;
 export type SignStep = keyof typeof STEP;
@@ -16,6 +19,13 @@ export interface SignRecord {
   /** sha256 of the signed bytes, so an identical re-sign returns the same signature. */
   bytesHash: string;
   sig: string;
+  /**
+   * The votes signed at this height (the latest MAX_STORED_VOTES), as vote messages
+   * `{type, height, round, blockHash, validator, sig}`: a restarted node resumes in the
+   * round it last signed in, knowing what it signed there, and re-sends them (it keeps
+   * no log of messages; peers that lost them could not complete that round otherwise).
+   */
+  votes?: unknown[];
   /**
    * The last non-nil precommit at this height (the consensus lock), kept across later
    * signatures at the same height so a restarted node keeps its lock, with the proposal
@@ -134,6 +144,12 @@ export class Signer {
     return this.last;
   }
 
+  /** The votes recorded as signed at `height` (vote messages, oldest first); [] if none. */
+  votesAt(height: number): unknown[] {
+    const l = this.last;
+    return l && l.height === height && Array.isArray(l.votes) ? l.votes : [];
+  }
+
   /** The lock recorded at `height`, if any. */
   lockAt(height: number): SignRecord['lock'] {
     const l = this.last?.lock;
@@ -159,7 +175,9 @@ export class Signer {
     }
     const sig = sign(this.secretKey, bytes);
     const lock = step === 'precommit' && blockHash !== null ? { height, round, blockHash, pol: evidence.pol, proposal: evidence.proposal } : l?.lock && l.lock.height === height ? l.lock : null;
-    const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, lock };
+    const earlier = l && l.height === height && Array.isArray(l.votes) ? l.votes : [];
+    const votes = step === 'proposal' ? earlier : [...earlier, { type: step, height, round, blockHash, validator: this.account, sig }].slice(-MAX_STORED_VOTES);
+    const rec: SignRecord = { height, round, step: s, blockHash, bytesHash, sig, votes, lock };
     // The lock's proposal JSON: the one given now, or the one given with the lock this record carries on.
     const json = lock === null || lock.proposal === undefined ? undefined : lock === l?.lock ? this.lockJson : evidence.proposalJson;
     // Durable before the signature is returned to anyone (persist is synchronous).

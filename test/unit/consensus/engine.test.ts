@@ -238,10 +238,29 @@ describe('restore after a restart', () => {
     expect(only(out, 'buildBlock')).toEqual([]);
   });
 
+  it('resumes in the round it last signed in with its own votes there: counted, never asked for again, the remaining one still cast', () => {
+    // V[0] prevoted B in round 1, then crashed; V[1] and V[2] prevoted B too, V[3] is silent.
+    const own = vote('prevote', 1, 1, B.hash, V[0]!);
+    const e = engineFor(V[0]!);
+    expect(e.startHeight(1, V, { round: 1, lockedRound: -1, lockedBlockHash: null, ownVotes: [own] })).toEqual([]); // still idle
+    expect(e.prevotesFor(1, B.hash)).toEqual([own]);
+    e.onTxsAvailable();
+    // B proposed in round 1 (by V[2]): no second prevote is asked for; the polka makes the precommit.
+    expect(only(e.onProposal(proposal(1, 1, B.block, B.hash, V[2]!), true), 'signVote')).toEqual([]);
+    e.onVote(vote('prevote', 1, 1, B.hash, V[1]!));
+    const out = e.onVote(vote('prevote', 1, 1, B.hash, V[2]!));
+    expect(one(out, 'signVote').vote).toMatchObject({ type: 'precommit', round: 1, blockHash: B.hash });
+    // A vote that is not ours, or of another height, is ignored.
+    const f = engineFor(V[0]!);
+    f.startHeight(1, V, { round: 1, lockedRound: -1, lockedBlockHash: null, ownVotes: [vote('prevote', 1, 1, B.hash, V[1]!), vote('prevote', 2, 1, B.hash, V[0]!)] });
+    expect(f.prevotesFor(1, B.hash)).toEqual([]);
+  });
+
   it('rejects an inconsistent restore', () => {
     const e = engineFor(V[0]!);
     expect(() => e.startHeight(1, V, { round: 1, lockedRound: 2, lockedBlockHash: B.hash })).toThrow(/lockedRound/);
     expect(() => e.startHeight(1, V, { round: 1, lockedRound: 0, lockedBlockHash: null })).toThrow(/lockedBlockHash/);
+    expect(() => e.startHeight(1, V, { round: 1, lockedRound: -1, lockedBlockHash: null, ownVotes: [vote('prevote', 1, 2, null, V[0]!)] })).toThrow(/ownVotes/);
   });
 });
 

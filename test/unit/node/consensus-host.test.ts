@@ -685,14 +685,23 @@ describe('ConsensusHost: the proof-of-lock behind a lock', () => {
     const pol = signerFor(self, signerPath).lockAt(1)!.pol as Vote[];
     expect(pol.map((v) => v.validator).sort()).toEqual(voters);
     expect(pol.every((v) => v.type === 'prevote' && v.height === 1 && v.round === 0 && v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
-    // Restart: round 1, where this node proposes; no re-send timer will fire (SLOW).
-    const { host: h, net } = host(env, { self, signerPath });
+    // Restart: back in round 0, with the prevote and precommit it signed there, re-sent at once.
+    const { host: h, net } = host(env, { self, signerPath, options: { timeouts: { ...SLOW.timeouts, precommitMs: 50 } } });
     h.start();
+    await h.idle();
+    expect(h.status).toMatchObject({ height: 1, round: 0, lockedRound: 0, lockedBlockHash: hash });
+    const own = net.messages('consensus').filter((m) => m.kind === 'vote' && m.vote.validator === self.account).map((m) => m.vote as Vote);
+    expect(own.map((v) => `${v.type}/${v.round}/${v.blockHash}`)).toEqual([`prevote/0/${hash}`, `precommit/0/${hash}`]);
+    expect(own.every((v) => verifyVote(CHAIN_ID, v))).toBe(true);
+    // Round 0 ends without a decision (two nil precommits); in round 1 this node proposes: no re-send timer will fire (SLOW).
+    for (const k of env.authorities.filter((x) => x.account !== self.account).slice(0, 2)) {
+      expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { type: 'precommit' }) }), 'peer')).toBe('accept');
+    }
     await waitFor(() => net.messages('consensus').some((m) => m.kind === 'proposal'), 5_000, 'the re-proposal');
     await h.idle();
     expect(net.messages('consensus').find((m) => m.kind === 'proposal').proposal).toMatchObject({ height: 1, round: 1, polRound: 0, blockHash: hash });
     const round0 = prevotes(net).filter((v) => v.round === 0);
-    expect(round0.map((v) => v.validator).sort()).toEqual(voters);
+    expect([...new Set(round0.map((v) => v.validator))].sort()).toEqual(voters);
     expect(round0.every((v) => v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
   });
 
@@ -701,10 +710,37 @@ describe('ConsensusHost: the proof-of-lock behind a lock', () => {
     const { host: h, net } = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
     h.start();
     await waitFor(() => prevotes(net, true).filter((v) => v.round === 0).length >= 3, 5_000, 'the proof-of-lock re-sent');
-    expect(h.status).toMatchObject({ height: 1, round: 1, lockedRound: 0, lockedBlockHash: hash });
+    expect(h.status).toMatchObject({ height: 1, round: 0, lockedRound: 0, lockedBlockHash: hash });
     const resent = prevotes(net, true).filter((v) => v.round === 0);
     expect([...new Set(resent.map((v) => v.validator))].sort()).toEqual(voters);
     expect(resent.every((v) => v.blockHash === hash && verifyVote(CHAIN_ID, v))).toBe(true);
+  });
+
+  it('restarted after its prevote only, it resumes in that round and still precommits there (peers waiting in it need that vote)', async () => {
+    const env = await chain(4);
+    const self = env.authorities[0]!;
+    const proposer = env.authorities[proposerIndex(env, 1, 0)]!;
+    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+    const first = host(env, { self, signerPath });
+    first.host.start();
+    const { block, hash } = await peerBlock(env, proposer);
+    env.admission.admit(block.txs[0]!);
+    const p = proposal(proposer, 1, block, hash);
+    expect(first.host.handleGossip(enc({ kind: 'proposal', proposal: p }), 'peer-p')).toBe('accept');
+    const pv = await prevoteOf(first.net, 1);
+    await first.host.stop();
+    const { host: h, net } = host(env, { self, signerPath });
+    h.start();
+    await h.idle();
+    expect(h.status).toMatchObject({ height: 1, round: 0 });
+    expect(net.messages('consensus').filter((m) => m.kind === 'vote').map((m) => m.vote)).toEqual([pv]); // its prevote, re-sent as signed
+    // The proposer re-sends its proposal; two more prevotes make the polka: this node precommits in round 0.
+    expect(h.handleGossip(enc({ kind: 'proposal', proposal: { ...p }, resend: 1 }), 'peer-p')).toBe('accept');
+    for (const k of env.authorities.filter((x) => x.account !== self.account).slice(0, 2)) {
+      expect(h.handleGossip(enc({ kind: 'vote', vote: vote(env, k, 1, { blockHash: hash }) }), 'peer')).toBe('accept');
+    }
+    await waitFor(() => net.messages('consensus').some((m) => m.kind === 'vote' && m.vote.type === 'precommit'), 5_000, 'the precommit');
+    expect(net.messages('consensus').find((m) => m.kind === 'vote' && m.vote.type === 'precommit').vote).toMatchObject({ round: 0, blockHash: hash });
   });
 
   it('a lock stored without a proof (an earlier version\'s record) or with unusable votes still restores; only valid votes are used', async () => {
@@ -721,7 +757,7 @@ describe('ConsensusHost: the proof-of-lock behind a lock', () => {
       await signerFor(self, signerPath).sign(1, 0, 'precommit', hash, Buffer.from('x'.repeat(32)), { proposal: full, ...(legacy ? {} : { pol: [good, forged, { junk: true }] }) });
       const { host: h, net } = host(env, { self, signerPath, options: { rebroadcastMs: 100 } });
       h.start();
-      await waitFor(() => h.status.round === 1 && h.status.step !== 'idle', 5_000, 'resumed in round 1');
+      await waitFor(() => h.status.step !== 'idle', 5_000, 'resumed');
       expect(h.status).toMatchObject({ height: 1, lockedRound: 0, lockedBlockHash: hash });
       await sleep(350); // a few re-send rounds
       expect(prevotes(net, true).filter((v) => v.round === 0).map((v) => v.validator)).toEqual(legacy ? [] : expect.arrayContaining([a!.account]));

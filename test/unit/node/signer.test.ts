@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fdatasyncSync, ftruncateSync, mkdtempSync, readFileSync, writeFileSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DoubleSignError, Signer, type SignerIo } from '../../../src/node/signer.js';
+import { DoubleSignError, MAX_STORED_VOTES, Signer, type SignerIo } from '../../../src/node/signer.js';
 import { generateKeyPair, verify } from '../../../src/chain/ed25519.js';
 import { sha256Hex } from '../../../src/chain/hash.js';
 
@@ -85,6 +85,34 @@ describe('Signer (double-sign guard)', () => {
     const again = new Signer(path, kp.secretKey, kp.account);
     expect(again.lockAt(9)).toEqual({ height: 9, round: 2, blockHash: 'aa', pol, proposal: { x: 1 } });
     expect(again.lastSigned()).toMatchObject({ height: 9, round: 3, step: 2 }); // read from the carried record, not the older slot
+    again.close();
+  });
+
+  it('records the height\'s own votes as vote messages (the latest MAX_STORED_VOTES), carried across signatures and reset at a new height', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ml-signer-')), 'signer.json');
+    const s = new Signer(path, kp.secretKey, kp.account);
+    await s.sign(4, 0, 'proposal', 'aa', bytes('R0'));
+    expect(s.votesAt(4)).toEqual([]); // a proposal is not a vote
+    const pv = await s.sign(4, 0, 'prevote', 'aa', bytes('P0'));
+    const pc = await s.sign(4, 0, 'precommit', null, bytes('C0'));
+    expect(s.votesAt(4)).toEqual([
+      { type: 'prevote', height: 4, round: 0, blockHash: 'aa', validator: kp.account, sig: pv },
+      { type: 'precommit', height: 4, round: 0, blockHash: null, validator: kp.account, sig: pc },
+    ]);
+    for (let r = 1; r <= MAX_STORED_VOTES; r++) {
+      await s.sign(4, r, 'prevote', null, bytes(`P${r}`));
+      await s.sign(4, r, 'precommit', null, bytes(`C${r}`));
+    }
+    s.close();
+    const again = new Signer(path, kp.secretKey, kp.account);
+    const kept = again.votesAt(4) as Array<{ round: number; type: string }>;
+    expect(kept).toHaveLength(MAX_STORED_VOTES);
+    expect(kept.at(-1)).toMatchObject({ round: MAX_STORED_VOTES, type: 'precommit' });
+    expect(kept[0]).toMatchObject({ round: MAX_STORED_VOTES / 2 + 1, type: 'prevote' });
+    expect(again.votesAt(3)).toEqual([]);
+    await again.sign(5, 0, 'prevote', null, bytes('N'));
+    expect(again.votesAt(5)).toHaveLength(1);
+    expect(again.votesAt(4)).toEqual([]);
     again.close();
   });
 

@@ -32,6 +32,8 @@ export interface World {
   readonly rng: Rng;
   readonly validators: readonly string[];
   readonly timeouts: Timeouts;
+  /** Restart and gossip as medledger's host does (Scenario.hostLike). */
+  readonly hostLike: boolean;
   send(from: number, to: number, msg: Msg): void;
   /** Run `fn` on node `node` after `delayMs`, unless it crashed (or restarted) meanwhile. */
   later(node: SimNode, delayMs: number, fn: () => void): void;
@@ -69,6 +71,9 @@ interface PrivVal {
   /** The 2f+1 prevotes behind the lock, persisted with it. */
   lockedPol: Vote[];
 }
+
+/** How long gossipsub keeps offering a seen message to peers (3 heartbeats of 1 s). */
+const GOSSIP_HISTORY_MS = 3_000;
 
 export class SimNode {
   engine: ConsensusEngine | null = null;
@@ -118,8 +123,8 @@ export class SimNode {
     // crashed nodes and a Byzantine one had seen them, the lock can never be justified again.
     const pv = this.privval;
     if (pv.height === this.nextHeight) {
-      for (const { proposal } of pv.proposals.values()) this.apply(this.engine.onProposal(proposal, true));
-      if (replayOwnVotes) for (const { vote } of pv.votes.values()) this.apply(this.engine.onVoteSigned(vote));
+      if (!this.world.hostLike) for (const { proposal } of pv.proposals.values()) this.apply(this.engine.onProposal(proposal, true));
+      if (replayOwnVotes && !this.world.hostLike) for (const { vote } of pv.votes.values()) this.apply(this.engine.onVoteSigned(vote));
     }
     for (const { msg } of this.seen.get(this.nextHeight)?.values() ?? []) {
       if (!this.alive) return;
@@ -147,8 +152,10 @@ export class SimNode {
     this.proposalsAt.clear();
     for (const k of [...this.seen.keys()]) if (k < h) this.seen.delete(k);
     const pv = this.privval;
-    const restore: RestoreState | undefined = pv.height === h && pv.lastRound >= 0
-      ? { round: pv.lastRound, lockedRound: pv.lockedRound, lockedBlockHash: pv.lockedHash }
+    // The host resumes in the round of the last thing it signed (a proposal too).
+    const last = this.world.hostLike ? Math.max(pv.lastRound, ...pv.proposals.keys()) : pv.lastRound;
+    const restore: RestoreState | undefined = pv.height === h && last >= 0
+      ? { round: last, lockedRound: pv.lockedRound, lockedBlockHash: pv.lockedHash, ...(this.world.hostLike ? { ownVotes: [...pv.votes.values()].map((x) => x.vote) } : {}) }
       : undefined;
     if (restore !== undefined && restore.lockedRound >= 0) this.world.stats.lockRestores++;
     this.onNewHeight();
@@ -192,8 +199,8 @@ export class SimNode {
           this.world.stats.evidence++;
           this.checkEvidence(a.a, a.b);
           break;
-        case 'validateProposal':
-          this.world.later(this, 0, () => this.apply(this.engine!.onProposal(a.proposal, this.isValid(a.proposal))));
+        case 'validateProposal': // a proposal buffered for this height: kept by block hash too, as the host keeps it
+          this.world.later(this, 0, () => this.feedProposal(a.proposal));
           break;
       }
     }
@@ -377,14 +384,18 @@ export class SimNode {
     const pv = this.privval;
     if (!this.alive) return;
     this.broadcast({ kind: 'status', committed: this.chain.length }); // lets a lagging peer notice and sync
-    if (pv.height === this.nextHeight) for (const { proposal } of pv.proposals.values()) this.broadcast({ kind: 'proposal', p: proposal });
-    if (pv.height === this.nextHeight) for (const { vote } of pv.votes.values()) this.broadcast({ kind: 'vote', v: vote });
+    // The host re-sends what this incarnation signed (its list starts empty at a restart).
+    const current = pv.height === this.nextHeight;
+    for (const x of pv.proposals.values()) if (current && (!this.world.hostLike || x.inc === this.inc)) this.broadcast({ kind: 'proposal', p: x.proposal });
+    for (const x of pv.votes.values()) if (current) this.broadcast({ kind: 'vote', v: x.vote });
     for (const v of this.engine!.proofsToShare()) this.broadcast({ kind: 'vote', v });
     const relay = this.seen.get(this.nextHeight);
     if (relay === undefined) return;
     const n = this.world.validators.length;
     const to = (this.index + 1 + this.world.rng.int(0, n - 2)) % n;
-    for (const { msg } of relay.values()) this.world.send(this.index, to, msg);
+    // gossipsub offers a peer (IHAVE) only the messages of its last 3 heartbeats (3 s).
+    const since = this.world.hostLike ? this.world.now - GOSSIP_HISTORY_MS : -Infinity;
+    for (const { msg, at } of relay.values()) if (at >= since) this.world.send(this.index, to, msg);
   }
 }
 
