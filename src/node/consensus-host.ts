@@ -289,7 +289,10 @@ export class ConsensusHost {
       return await this.deps.signer.sign(height, round, step, blockHash, bytes, evidence);
     } catch (err) {
       if (err instanceof DoubleSignError) {
-        this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');
+        // Expected once after a restart in a round where this node had proposed: the block
+        // it builds now differs from the one it signed; the round goes on without it.
+        if (step === 'proposal') this.log.warn({ height, round, err: err.message }, 'not proposing: another proposal was signed at this round before a restart');
+        else this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');
         return null;
       }
       throw err;

@@ -743,6 +743,19 @@ describe('ConsensusHost: the proof-of-lock behind a lock', () => {
     expect(net.messages('consensus').find((m) => m.kind === 'vote' && m.vote.type === 'precommit').vote).toMatchObject({ round: 0, blockHash: hash });
   });
 
+  it('restarted after its proposal only, it resumes in that round without proposing another block, and prevotes there', async () => {
+    const env = await chain(4);
+    const self = env.authorities[proposerIndex(env, 1, 0)]!;
+    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+    await signerFor(self, signerPath).sign(1, 0, 'proposal', 'ab'.repeat(32), Buffer.from('a proposal signed before the crash'));
+    const { host: h, net } = host(env, { self, signerPath });
+    h.start();
+    env.admission.admit(registerPatient(0));
+    // Its prevote in round 0 is cast (for the block it built: never proposed, so it counts only as "a prevote" at peers).
+    expect(await prevoteOf(net, 1)).toMatchObject({ height: 1, round: 0 });
+    expect(net.messages('consensus').some((m) => m.kind === 'proposal')).toBe(false);
+  });
+
   it('a lock stored without a proof (an earlier version\'s record) or with unusable votes still restores; only valid votes are used', async () => {
     for (const legacy of [true, false]) {
       const env = await chain(4);
