@@ -72,6 +72,8 @@ export class ConsensusHost {
   private readonly assembly: ProposalAssembly;
   /** Compact proposals whose block is being rebuilt or fetched, by block hash: settle once its validation is queued. */
   private readonly assembling = new Map<string, Promise<void>>();
+  /** The height and round this node resumed in after a restart, if it had signed there. */
+  private restoredAt: { height: number; round: number } | undefined;
   /** Where each height's wall time goes (metrics). */
   readonly timing = new HeightTiming();
 
@@ -140,6 +142,7 @@ export class ConsensusHost {
     this.proposals = new Map();
     for (const f of this.gate.startHeight(height)) this.receiveProposal(f.p, f.from);
     const restore = this.restoreFor(height);
+    this.restoredAt = restore && { height, round: restore.round };
     const actions = this.engine.startHeight(height, validators, restore);
     // What we signed here before a restart goes out again (our list of messages starts empty).
     for (const vote of restore?.ownVotes ?? []) this.resender.send({ kind: 'vote', vote });
@@ -291,7 +294,8 @@ export class ConsensusHost {
       if (err instanceof DoubleSignError) {
         // Expected once after a restart in a round where this node had proposed: the block
         // it builds now differs from the one it signed; the round goes on without it.
-        if (step === 'proposal') this.log.warn({ height, round, err: err.message }, 'not proposing: another proposal was signed at this round before a restart');
+        const restored = this.restoredAt;
+        if (step === 'proposal' && restored?.height === height && restored.round === round) this.log.warn({ height, round, err: err.message }, 'not proposing: another proposal was signed at this round before a restart');
         else this.log.error({ err: err.message }, 'refused to sign (double-sign protection)');
         return null;
       }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blockHash } from '../../../src/chain/block.js';
 import { txHash } from '../../../src/chain/tx.js';
@@ -632,25 +632,33 @@ describe('ConsensusHost: single authority (n = 1)', () => {
     await waitFor(() => env.chain.durableHead.height === 2, 5_000, 'block 2');
   });
 
-  it('a restarted authority does not re-sign a height it signed (double-sign guard) and still recovers', async () => {
-    const env = await chain(1);
-    const self = env.authorities[0]!;
-    const signerPath = join(tempDir('ml-signer-'), 'signer.json');
-    // Simulate a crash after signing a prevote for some other block at height 1, round 0.
-    const s = signerFor(self, signerPath);
-    await s.sign(1, 0, 'prevote', 'ab'.repeat(32), Buffer.from('x'.repeat(32)));
-    const net = new FakeNetwork();
-    const h = new ConsensusHost(
-      { ...SLOW, timeouts: { proposeMs: 500, prevoteMs: 200, precommitMs: 200, deltaMs: 50 } },
-      { chain: env.chain, mempool: env.mempool, signer: signerFor(self, signerPath), network: net, logger: silentLogger() },
-    );
-    hosts.push(h);
-    h.start();
-    env.admission.admit(registerPatient(0));
-    await waitFor(() => env.chain.durableHead.height === 1, 5_000, 'block 1');
-    const votes = net.messages('consensus').filter((m) => m.kind === 'vote').map((m) => m.vote as Vote);
-    // Resumed in round 1: nothing was signed again at round 0.
-    expect(votes.every((v) => v.round >= 1)).toBe(true);
+  it('a restarted authority whose last vote cannot be read back (an earlier version\'s record, or a vote that does not verify) resumes in the next round and recovers', async () => {
+    for (const record of ['earlier version', 'unverifiable vote'] as const) {
+      const env = await chain(1);
+      const self = env.authorities[0]!;
+      const signerPath = join(tempDir('ml-signer-'), 'signer.json');
+      // A crash after signing a prevote for some other block at height 1, round 0.
+      if (record === 'earlier version') {
+        // The single-file record of earlier versions: no checksum, no votes.
+        writeFileSync(signerPath, JSON.stringify({ height: 1, round: 0, step: 2, blockHash: 'ab'.repeat(32), bytesHash: 'cd'.repeat(32), sig: 'ef'.repeat(64) }));
+      } else {
+        await signerFor(self, signerPath).sign(1, 0, 'prevote', 'ab'.repeat(32), Buffer.from('x'.repeat(32))); // its stored vote's signature is over other bytes
+      }
+      const net = new FakeNetwork();
+      const h = new ConsensusHost(
+        { ...SLOW, timeouts: { proposeMs: 500, prevoteMs: 200, precommitMs: 200, deltaMs: 50 } },
+        { chain: env.chain, mempool: env.mempool, signer: signerFor(self, signerPath), network: net, logger: silentLogger() },
+      );
+      hosts.push(h);
+      h.start();
+      env.admission.admit(registerPatient(0));
+      await waitFor(() => env.chain.durableHead.height === 1, 5_000, `block 1 (${record})`);
+      const votes = net.messages('consensus').filter((m) => m.kind === 'vote').map((m) => m.vote as Vote);
+      // Resumed in round 1: nothing was signed again at round 0.
+      expect(votes.length, record).toBeGreaterThan(0);
+      expect(votes.every((v) => v.round >= 1), record).toBe(true);
+      await h.stop();
+    }
   });
 });
 
