@@ -74,6 +74,8 @@ interface PrivVal {
 
 /** How long gossipsub keeps offering a seen message to peers (3 heartbeats of 1 s). */
 const GOSSIP_HISTORY_MS = 3_000;
+/** The host's re-send interval: its messages go out again after this long without a new one (node.ts rebroadcastMs). */
+const HOST_RESEND_MS = 1_000;
 
 export class SimNode {
   engine: ConsensusEngine | null = null;
@@ -84,6 +86,8 @@ export class SimNode {
   /** Proposals received or made at the current height, by block hash: the one precommitted becomes the lock's. */
   private readonly proposalsAt = new Map<string, Proposal>();
   private lastSyncAt = -1e9;
+  /** When this node last signed a message (hostLike re-sends wait a second after it). */
+  private lastSignedAt = -1e9;
   /**
    * Peer messages by height: relayed by gossip (the paper's gossip property needs relays,
    * not just own votes) and kept across a crash, like CometBFT's WAL.
@@ -159,7 +163,10 @@ export class SimNode {
       : undefined;
     if (restore !== undefined && restore.lockedRound >= 0) this.world.stats.lockRestores++;
     this.onNewHeight();
+    this.lastSignedAt = this.world.now; // the host's re-send clock restarts with each height
     this.apply(this.engine!.startHeight(h, [...this.world.validators], restore));
+    // The host sends the votes it restored at once.
+    for (const v of restore?.ownVotes ?? []) this.broadcast({ kind: 'vote', v });
     if (this.world.hasTxs(this.index, h)) {
       this.world.later(this, this.world.rng.int(0, 50), () => this.apply(this.engine!.onTxsAvailable()));
     }
@@ -233,6 +240,7 @@ export class SimNode {
     const signed = prev?.proposal ?? signProposalFake(p);
     pv.proposals.set(p.round, { proposal: signed, inc: this.inc });
     this.proposalsAt.set(signed.blockHash, signed);
+    this.lastSignedAt = this.world.now;
     this.broadcast({ kind: 'proposal', p: signed });
     // As the host does: a re-proposal goes out with its proof-of-lock.
     if (signed.polRound >= 0) for (const v of this.engine!.prevotesFor(signed.polRound, signed.blockHash)) this.broadcast({ kind: 'vote', v });
@@ -261,6 +269,7 @@ export class SimNode {
         pv.lockedPol = this.engine!.prevotesFor(v.round, v.blockHash);
       }
     }
+    this.lastSignedAt = this.world.now;
     this.broadcast({ kind: 'vote', v: signed });
     if (v.type === 'precommit' && v.blockHash !== null) {
       this.world.noteLock(v.height, v.blockHash);
@@ -384,11 +393,15 @@ export class SimNode {
     const pv = this.privval;
     if (!this.alive) return;
     this.broadcast({ kind: 'status', committed: this.chain.length }); // lets a lagging peer notice and sync
-    // The host re-sends what this incarnation signed (its list starts empty at a restart).
-    const current = pv.height === this.nextHeight;
+    // The host re-sends what this incarnation signed (its list starts empty at a restart) and
+    // the votes it restored, only once a second has passed without a signature of its own,
+    // and not while the height is idle (rebroadcast.ts).
+    const step = this.engine!.status().step;
+    const resend = !this.world.hostLike || (this.world.now - this.lastSignedAt >= HOST_RESEND_MS && step !== 'idle' && step !== 'committed');
+    const current = pv.height === this.nextHeight && resend;
     for (const x of pv.proposals.values()) if (current && (!this.world.hostLike || x.inc === this.inc)) this.broadcast({ kind: 'proposal', p: x.proposal });
     for (const x of pv.votes.values()) if (current) this.broadcast({ kind: 'vote', v: x.vote });
-    for (const v of this.engine!.proofsToShare()) this.broadcast({ kind: 'vote', v });
+    if (resend) for (const v of this.engine!.proofsToShare()) this.broadcast({ kind: 'vote', v });
     const relay = this.seen.get(this.nextHeight);
     if (relay === undefined) return;
     const n = this.world.validators.length;
