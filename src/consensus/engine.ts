@@ -168,17 +168,27 @@ export class ConsensusEngine {
   }
 
   /**
-   * The prevotes behind this node's lock and behind its valid block (what it would
-   * re-propose, with that polRound), its own included (after a restart the host no longer
-   * holds its own prevote of an earlier round as a message of its own): the host re-sends
-   * them while a height is stuck, so peers that missed one of them can accept the
-   * re-proposal (CometBFT's reactor sends a peer the prevotes of the proposal's POL round).
+   * What the host re-sends while a height is stuck (its own votes included: after a restart
+   * the host no longer holds its earlier ones as messages of its own):
+   * - the prevotes behind its lock and its valid block (what it would re-propose, with that
+   *   polRound), so peers that missed one can accept the re-proposal;
+   * - every vote it holds of the current and the previous round: a peer still in the
+   *   previous round needs the 2f+1 precommits that ended it here (the simulation finds
+   *   heights that never end when one of them, from a Byzantine authority, reached only this
+   *   node), and a peer in this round needs its votes.
+   * CometBFT's reactor sends each peer the votes it lacks, from the peer's round state;
+   * without that state this sends them all, bounded by 2 rounds x 2 types x n authors x
+   * MAX_VALUES_PER_AUTHOR.
    */
-  proofsToShare(): Vote[] {
+  votesToShare(): Vote[] {
     const out = new Map<string, Vote>();
+    const add = (v: Vote) => out.set(`${v.round}/${v.type}/${v.validator}/${v.blockHash}`, v);
     for (const [r, h] of [[this.lockedRound, this.lockedHash], [this.validRound, this.validHash]] as const) {
-      if (h === null || r < 0) continue;
-      for (const v of this.prevotesFor(r, h)) out.set(`${v.round}/${v.validator}`, v);
+      if (h !== null && r >= 0) for (const v of this.prevotesFor(r, h)) add(v);
+    }
+    for (const r of [this.round - 1, this.round]) {
+      const rv = this.votes.round(r);
+      if (rv !== undefined) for (const v of [...rv.prevotes.all(), ...rv.precommits.all()]) add(v);
     }
     return [...out.values()];
   }

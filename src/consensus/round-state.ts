@@ -113,6 +113,11 @@ export class VoteSet {
   votesFor(hash: string | null): Vote[] {
     return [...(this.byValue.get(key(hash))?.values() ?? [])];
   }
+
+  /** Every counted vote, whatever its value. */
+  all(): Vote[] {
+    return [...this.byValue.values()].flatMap((voters) => [...voters.values()]);
+  }
 }
 
 export class RoundVotes {

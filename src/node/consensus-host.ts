@@ -101,11 +101,11 @@ export class ConsensusHost {
     deps.mempool.onReady(() => this.wakes.onReady());
     this.resender = new Rebroadcaster<WireMessage>(opts.rebroadcastMs, {
       publish: (m) => this.deps.network?.publish('consensus', Buffer.from(JSON.stringify(m))),
-      // Others' prevotes behind our lock and valid block: a peer that missed one could not accept our re-proposal.
-      alsoResend: () => this.engine.proofsToShare().map((vote) => ({ kind: 'vote', vote })),
+      // The proof behind our lock and valid block, and the votes of this round and the last (engine.votesToShare).
+      alsoResend: () => this.engine.votesToShare().map((vote) => ({ kind: 'vote', vote })),
       active: () => !['idle', 'committed', 'unstarted'].includes(this.engine.status().step),
       now: Date.now,
-      onResend: (messages) => this.log.debug({ height: this.deps.chain.head.height + 1, messages }, 'height not progressing; re-broadcast own consensus messages'),
+      onResend: (messages) => this.log.debug({ height: this.deps.chain.head.height + 1, messages }, 'height not progressing; re-broadcast consensus messages'),
     });
     this.assembly = new ProposalAssembly({ chain: deps.chain, mempool: deps.mempool, pending: deps.pendingTx ?? (() => undefined), network: deps.network, logger: deps.logger });
   }

@@ -119,16 +119,21 @@ describe('locking and proof-of-lock', () => {
     return { e, B };
   }
 
-  it('prevotesFor gives the proof-of-lock behind the lock; proofsToShare gives the prevotes behind the lock and the valid block', () => {
-    const { e, B } = lockedOnB();
+  it('prevotesFor gives the proof-of-lock behind the lock; votesToShare gives it and every vote of the current and previous round', () => {
+    const { e, B } = lockedOnB(); // in round 1, locked on B in round 0
     expect(e.prevotesFor(0, B.hash).map((v) => v.validator).sort()).toEqual([V[0]!, V[1]!, V[2]!].sort());
-    expect(e.proofsToShare().map((v) => `${v.round}/${v.validator}`).sort()).toEqual([0, 1, 2].map((i) => `0/${V[i]}`).sort());
-    // A POL for C in round 1 (we prevoted nil): lock and valid block move to C; the share follows.
-    const C = blockAt(V, 1, 1);
-    e.onProposal(proposal(1, 1, C.block, C.hash, V[2]!), true);
-    for (const v of [V[1]!, V[2]!, V[3]!]) e.onVote(vote('prevote', 1, 1, C.hash, v));
-    expect(e.proofsToShare().map((v) => `${v.round}/${v.validator}/${v.blockHash}`).sort()).toEqual([1, 2, 3].map((i) => `1/${V[i]}/${C.hash}`).sort());
-    expect(e.prevotesFor(0, C.hash)).toEqual([]);
+    const key = (v: { type: string; round: number; validator: string; blockHash: string | null }) => `${v.type}/${v.round}/${v.validator}/${v.blockHash === B.hash ? 'B' : v.blockHash ?? 'nil'}`;
+    expect(e.votesToShare().map(key).sort()).toEqual([
+      ...[0, 1, 2].map((i) => `prevote/0/${V[i]}/B`),
+      `precommit/0/${V[0]}/B`, `precommit/0/${V[1]}/nil`, `precommit/0/${V[2]}/nil`, // what ended round 0 here
+    ].sort());
+    // Two rounds later: the lock's proof still, the rounds before the previous one no longer.
+    nilRound(e, 1);
+    nilRound(e, 2);
+    const shared = e.votesToShare();
+    expect(shared.filter((v) => v.round === 0).map(key).sort()).toEqual([0, 1, 2].map((i) => `prevote/0/${V[i]}/B`).sort());
+    expect(shared.some((v) => v.round === 1)).toBe(false);
+    expect(shared.filter((v) => v.round === 2 && v.type === 'precommit').map((v) => v.validator).sort()).toEqual([V[1]!, V[2]!, V[3]!].sort());
   });
 
   it('a node locked on B prevotes nil for a different block proposed without a POL', () => {

@@ -21,4 +21,14 @@ describe('simulation n=4, seeds that once failed', () => {
     expect(r.violations).toEqual([]);
     expect(r.doneAt).not.toBeNull();
   });
+
+  // Host-like restarts (session 18, SIM_SEEDS=30000): a Byzantine precommit that ended round 1
+  // reached one honest node only; it moved on, the other two waited in round 1 for a third
+  // precommit forever. Votes of the current and previous round are now re-sent while stuck.
+  it('3827: the precommits that ended a round, held by one honest node only', () => {
+    const r = runScenario(makeScenario(3827, 4));
+    expect(r.scenario.hostLike).toBe(true);
+    expect(r.violations).toEqual([]);
+    expect(r.doneAt).not.toBeNull();
+  });
 });

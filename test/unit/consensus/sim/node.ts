@@ -401,7 +401,7 @@ export class SimNode {
     const current = pv.height === this.nextHeight && resend;
     for (const x of pv.proposals.values()) if (current && (!this.world.hostLike || x.inc === this.inc)) this.broadcast({ kind: 'proposal', p: x.proposal });
     for (const x of pv.votes.values()) if (current) this.broadcast({ kind: 'vote', v: x.vote });
-    if (resend) for (const v of this.engine!.proofsToShare()) this.broadcast({ kind: 'vote', v });
+    if (resend) for (const v of this.engine!.votesToShare()) this.broadcast({ kind: 'vote', v });
     const relay = this.seen.get(this.nextHeight);
     if (relay === undefined) return;
     const n = this.world.validators.length;

@@ -41,7 +41,7 @@ export interface Scenario {
    * Nodes restart and gossip as medledger's host does (src/node/consensus-host.ts), not as
    * CometBFT's: no log of received messages (a crash loses them all), no replay of what it
    * signed but the signer's lock (proposal and proof-of-lock), resume in the round after
-   * the last one signed, re-send only what this incarnation signed plus `proofsToShare`,
+   * the last one signed, re-send only what this incarnation signed plus `votesToShare`,
    * and relay a peer's message only within gossipsub's history window.
    */
   hostLike: boolean;
