@@ -1,7 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { ConsensusEngine } from '../consensus/engine.js';
-import { checkProofOfLock, checkStoredVotes, compactProposal, parseWireMessage, proposalSignBytes, validateProposalMessage, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
-import type { Action, Proposal, RestoreState, Vote } from '../consensus/types.js';
+import { compactProposal, parseWireMessage, proposalSignBytes, verifyProposal, verifyVote, voteSignBytes, type WireMessage, type WireProposal } from '../consensus/messages.js';
+import type { Action, Proposal, Vote } from '../consensus/types.js';
 import type { Mempool } from '../chain/mempool.js';
 import { blockHash } from '../chain/block.js';
 import type { Block, Commit, DecodedTx, Header } from '../chain/types.js';
@@ -10,7 +10,8 @@ import { ChainService, InvalidBlockError, TxRootMismatchError, type Executed, ty
 import { ProposalAssembly, type AssembledBlock } from './proposal-assembly.js';
 import { ProposalGate } from './proposal-gate.js';
 import { SerialInputs } from './serial-inputs.js';
-import { DoubleSignError, STEP, type LockEvidence, type Signer } from './signer.js';
+import { DoubleSignError, type LockEvidence, type Signer } from './signer.js';
+import { resumeAt } from './resume.js';
 import { HeightTiming } from './height-timing.js';
 import { WakeTimers } from './wake-timers.js';
 import { Rebroadcaster } from './rebroadcast.js';
@@ -141,30 +142,22 @@ export class ConsensusHost {
     this.resender.newHeight();
     this.proposals = new Map();
     for (const f of this.gate.startHeight(height)) this.receiveProposal(f.p, f.from);
-    const restore = this.restoreFor(height);
-    this.restoredAt = restore && { height, round: restore.round };
-    const actions = this.engine.startHeight(height, validators, restore);
+    const resume = this.deps.signer ? resumeAt(this.deps.signer, height, this.deps.chain.genesis.chainId, validators) : undefined;
+    if (resume && resume.skipped.length > 0) this.log.warn({ height, skipped: resume.skipped }, 'parts of the signing record skipped at restart');
+    this.restoredAt = resume && { height, round: resume.restore.round };
+    const actions = this.engine.startHeight(height, validators, resume?.restore);
     // What we signed here before a restart goes out again (our list of messages starts empty).
-    for (const vote of restore?.ownVotes ?? []) this.resender.send({ kind: 'vote', vote });
-    // After a restart while locked: hand the engine the locked proposal again, so it can
-    // prevote it and, as proposer, re-propose it (its time is old: no clock check).
-    const lock = this.deps.signer?.lockAt(height);
-    if (lock?.proposal) {
-      try {
-        const p = validateProposalMessage(lock.proposal);
-        this.proposals.set(p.blockHash, p);
-        actions.push(...this.engine.onProposal(p, this.checkProposal(p, false)));
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'stored lock proposal is unusable');
-      }
+    for (const vote of resume?.restore.ownVotes ?? []) this.resender.send({ kind: 'vote', vote });
+    // While locked: hand the engine the locked proposal again, so it can prevote it and, as
+    // proposer, re-propose it (its time is old: no clock check)...
+    const p = resume?.lockProposal;
+    if (p) {
+      this.proposals.set(p.blockHash, p);
+      actions.push(...this.engine.onProposal(p, this.checkProposal(p, false)));
     }
     // ...and the prevotes behind the lock, which peers may not hold (one Byzantine prevote
     // seen only here): without them no one could justify the lock again.
-    if (lock) {
-      const { votes, skipped } = checkProofOfLock(this.deps.chain.genesis.chainId, lock, lock.pol, validators);
-      if (skipped.length > 0) this.log.warn({ height, skipped }, 'stored proof-of-lock votes skipped');
-      for (const v of votes) actions.push(...this.engine.onVote(v));
-    }
+    for (const v of resume?.lockProof ?? []) actions.push(...this.engine.onVote(v));
     if (this.wakes.atHeightStart()) actions.push(...this.wake());
     return actions;
   }
@@ -179,26 +172,6 @@ export class ConsensusHost {
   private markAwake(): void {
     const st = this.engine.status();
     if (st.step !== 'idle' && st.step !== 'unstarted') this.timing.mark(st.height, 'awake', this.now());
-  }
-
-  /**
-   * After a restart at a height we already signed in: resume in the round we last signed
-   * in, with the votes we signed at this height and the precommit lock recorded there.
-   * Skipping that round instead would withhold our remaining vote in it from peers still
-   * there (the simulation finds heights that never end so). Only when our last vote
-   * cannot be read back do we resume in the next round, where nothing is signed yet.
-   */
-  private restoreFor(height: number): RestoreState | undefined {
-    const signer = this.deps.signer;
-    const last = signer?.lastSigned();
-    if (!signer || !last || last.height !== height) return undefined;
-    const chainId = this.deps.chain.genesis.chainId;
-    const { votes, skipped } = checkStoredVotes(chainId, signer.votesAt(height), (v) =>
-      v.validator !== signer.account || v.height !== height ? 'not our vote at this height' : v.round > last.round ? 'after the last signature' : null);
-    if (skipped.length > 0) this.log.warn({ height, skipped }, 'stored own votes skipped');
-    const lastKnown = last.step === STEP.proposal || votes.some((v) => v.round === last.round && STEP[v.type] === last.step);
-    const lock = signer.lockAt(height);
-    return { round: lastKnown ? last.round : last.round + 1, lockedRound: lock ? lock.round : -1, lockedBlockHash: lock ? lock.blockHash : null, ownVotes: votes };
   }
 
   /** Queues an input for the single writer; false once stopped. */
