@@ -1,6 +1,6 @@
 /**
  * Re-publishes this node's own consensus messages of the current height (and others the
- * host names: the prevotes behind its lock) while the height is not progressing, so that
+ * host names: the votes of engine.votesToShare) while the height is not progressing, so that
  * peers that (re)connected after they were first sent, or missed one, can catch up
  * (gossipsub does not replay; CometBFT's consensus reactor does the same per peer). Each
  * round of re-sends carries a new `resend` counter, because gossip drops a message whose
